@@ -1,0 +1,28 @@
+// What tsrun persists per container in <root>/<id>/state.json. The OCI `State` that users
+// see is derived from it (status is never trusted from disk: see status.ts).
+import type { Spec } from '../oci/types';
+import type { CgroupRef } from '../linux/cgroups';
+
+export interface ContainerRecord {
+  /** Format version of this file; bump on incompatible change. */
+  version: 1;
+  id: string;
+  /** Absolute bundle path. */
+  bundle: string;
+  /** Absolute rootfs path (resolved against the bundle). */
+  rootfs: string;
+  /** Host pid of the container init (0 while creating). */
+  pid: number;
+  /** Field 22 (starttime) of /proc/<pid>/stat, so a reused pid is not mistaken for our init. */
+  pidStartTime: number;
+  /** RFC 3339 creation time (shown by `list`). */
+  created: string;
+  /** Set once `start` has released the init from exec.fifo. */
+  started: boolean;
+  /** The validated config the container was created from (hooks, annotations, namespaces...). */
+  config: Spec;
+  /** Where the container's cgroups are, as the cgroups module resolved them. */
+  cgroup: CgroupRef | null;
+  /** User that created it (for `list`'s OWNER column). */
+  owner: string;
+}
