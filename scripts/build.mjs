@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+// Build tsrun into ONE executable, dist/tsrun (a Node single-executable application):
+//   1. validators  node scripts/gen-validators.mjs (if present)
+//   2. shim        cc native-shim/*.c -> build/libtsrun-shim.so
+//   3. bundle      esbuild src/cli/main.ts -> build/tsrun.js (koffi external)
+//   4. sea         blob with code cache + assets (koffi.node, shim) injected into a node copy
+// Each step prints one line with its time. Steps whose inputs are unchanged are skipped
+// (content hashes in build/.stamps.json). Flags:
+//   --force           rebuild every step
+//   --no-sea          stop after the bundle
+//   --no-code-cache   SEA without V8 code cache (for measurements)
+//   --snapshot        SEA from a V8 startup snapshot (experimental, see measureSnapshot notes)
+//   --entry FILE      bundle entry (default src/cli/main.ts)
+//   --out FILE        executable path (default dist/tsrun)
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const BUILD = path.join(root, 'build');
+const STAMPS = path.join(BUILD, '.stamps.json');
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const CFLAGS = ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra'];
+
+class BuildError extends Error {}
+
+function parseArgs(argv) {
+  const o = { force: false, sea: true, codeCache: true, snapshot: false, entry: 'src/cli/main.ts', out: 'dist/tsrun' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--force') o.force = true;
+    else if (a === '--no-sea') o.sea = false;
+    else if (a === '--no-code-cache') o.codeCache = false;
+    else if (a === '--snapshot') o.snapshot = true;
+    else if (a === '--entry') o.entry = argv[++i];
+    else if (a === '--out') o.out = argv[++i];
+    else throw new BuildError(`unknown option ${a}`);
+  }
+  o.entry = path.resolve(root, o.entry);
+  o.out = path.resolve(root, o.out);
+  return o;
+}
+
+const stamps = (() => {
+  try {
+    return JSON.parse(fs.readFileSync(STAMPS, 'utf8'));
+  } catch {
+    return {};
+  }
+})();
+function saveStamps() {
+  fs.writeFileSync(STAMPS, JSON.stringify(stamps, null, 1));
+}
+
+/** Hash of file contents (sorted by path) plus extra strings: the "inputs changed" test. */
+function hashInputs(files, ...extra) {
+  const h = createHash('sha256');
+  for (const f of [...files].sort()) {
+    h.update(path.relative(root, f) + '\0');
+    h.update(fs.existsSync(f) ? fs.readFileSync(f) : 'missing');
+    h.update('\0');
+  }
+  for (const e of extra) h.update(String(e) + '\0');
+  return h.digest('hex');
+}
+
+function listFiles(dir, pred = () => true) {
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, ent.name);
+    if (ent.isDirectory()) out.push(...listFiles(p, pred));
+    else if (pred(p)) out.push(p);
+  }
+  return out;
+}
+
+/** Run fn as a named step and print "name: what (N ms)". fn returns the "what" text. */
+async function step(name, fn) {
+  const t0 = process.hrtime.bigint();
+  const what = await fn();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(`${name.padEnd(10)} ${what} (${ms.toFixed(0)} ms)`);
+}
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.error) throw new BuildError(`${what}: ${r.error.message}`);
+  if (r.status !== 0) throw new BuildError(`${what} failed (exit ${r.status ?? r.signal})`);
+}
+
+function gitShortSha() {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : 'unknown';
+}
+
+// 1. precompiled ajv validators (owned by scripts/gen-validators.mjs)
+async function genValidators(o) {
+  const script = path.join(root, 'scripts', 'gen-validators.mjs');
+  if (!fs.existsSync(script)) return 'skipped: scripts/gen-validators.mjs does not exist yet';
+  const outDir = path.join(root, 'src', 'oci', 'generated');
+  const h = hashInputs([script, ...listFiles(path.join(root, 'schema'))]);
+  if (!o.force && stamps.validators === h && listFiles(outDir).length > 0) return 'up to date';
+  run(process.execPath, [script], 'gen-validators');
+  stamps.validators = h;
+  return `wrote ${path.relative(root, outDir)}/`;
+}
+
+// 2. C shim
+async function buildShim(o) {
+  const dir = path.join(root, 'native-shim');
+  const sources = listFiles(dir, (p) => p.endsWith('.c'));
+  const out = path.join(BUILD, 'libtsrun-shim.so');
+  if (sources.length === 0) {
+    fs.rmSync(out, { force: true });
+    return 'skipped: no native-shim/*.c yet (executable will have no shim)';
+  }
+  const cc = process.env.CC || 'cc';
+  const headers = listFiles(dir, (p) => p.endsWith('.h'));
+  const h = hashInputs([...sources, ...headers], cc, CFLAGS.join(' '));
+  if (!o.force && stamps.shim === h && fs.existsSync(out)) return 'up to date';
+  const tmp = `${out}.tmp`;
+  run(cc, [...CFLAGS, '-o', tmp, ...sources], `${cc} native-shim/*.c`);
+  fs.renameSync(tmp, out);
+  stamps.shim = h;
+  return `${path.relative(root, out)} from ${sources.length} file(s)`;
+}
+
+function koffiInfo() {
+  const dir = path.dirname(require.resolve('koffi/package.json'));
+  const version = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+  const native = path.join(dir, 'build', 'koffi', `${process.platform}_${process.arch}`, 'koffi.node');
+  if (!fs.existsSync(native)) throw new BuildError(`koffi native module missing: ${native}`);
+  return { version, native };
+}
+
+/** SEA assets that exist: name -> absolute path. */
+function seaAssets() {
+  const assets = { 'koffi.node': koffiInfo().native };
+  const shim = path.join(BUILD, 'libtsrun-shim.so');
+  if (fs.existsSync(shim)) assets['libtsrun-shim.so'] = shim;
+  return assets;
+}
+
+// 3. esbuild bundle
+async function bundle(o) {
+  if (!fs.existsSync(o.entry)) throw new BuildError(`entry ${path.relative(root, o.entry)} does not exist yet`);
+  const esbuild = require('esbuild');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const assets = seaAssets();
+  // The build id names the runtime cache dir of extracted assets: it must change
+  // whenever an asset does, and nothing else needs to (so no re-extraction per commit).
+  const buildId = hashInputs(Object.values(assets)).slice(0, 16);
+  const define = {
+    __TSRUN_VERSION__: JSON.stringify(pkg.version),
+    __TSRUN_COMMIT__: JSON.stringify(gitShortSha()),
+    __TSRUN_BUILD_ID__: JSON.stringify(buildId),
+    __TSRUN_KOFFI_VERSION__: JSON.stringify(koffiInfo().version),
+    __TSRUN_BUNDLED__: 'true',
+  };
+  const outfile = path.join(BUILD, 'tsrun.js');
+  let res;
+  try {
+    res = await esbuild.build({
+    entryPoints: [o.entry],
+    nodePaths: [path.join(root, 'node_modules')], // lets a --entry outside the repo resolve deps
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    // koffi is loaded by src/native/loader.ts: from node_modules in dev, from the
+    // SEA's extracted asset in the executable. Bundling it would drag in its own
+    // filesystem search for koffi.node.
+    external: ['koffi'],
+    define,
+    plugins: [preferRequire(['yargs'])],
+    logLevel: 'warning',
+    metafile: true,
+  });
+  } catch {
+    throw new BuildError('esbuild failed (errors above)');
+  }
+  const kb = (fs.statSync(outfile).size / 1024).toFixed(0);
+  return `${path.relative(root, outfile)} ${kb} KiB, ${Object.keys(res.metafile.inputs).length} inputs, build id ${buildId}`;
+}
+
+/**
+ * Resolve these packages through their "require" export condition even when imported
+ * with `import`: yargs' ESM build needs import.meta.url, which a CJS bundle lacks.
+ */
+function preferRequire(names) {
+  const filter = new RegExp(`^(${names.join('|')})(/|$)`);
+  return {
+    name: 'prefer-require',
+    setup(build) {
+      build.onResolve({ filter }, async (args) => {
+        if (args.pluginData === 'prefer-require') return undefined;
+        const r = await build.resolve(args.path, {
+          kind: 'require-call',
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: 'prefer-require',
+        });
+        return r.errors.length ? undefined : { path: r.path, external: r.external };
+      });
+    },
+  };
+}
+
+// 4. single executable
+async function buildSea(o) {
+  const js = path.join(BUILD, 'tsrun.js');
+  const assets = seaAssets();
+  let main = js;
+  if (o.snapshot) main = writeSnapshotEntry(js);
+  const config = {
+    main,
+    output: path.join(BUILD, 'tsrun.blob'),
+    disableExperimentalSEAWarning: true,
+    useSnapshot: o.snapshot,
+    useCodeCache: o.codeCache && !o.snapshot, // node ignores the code cache with a snapshot
+    assets,
+  };
+  const h = hashInputs([main, ...Object.values(assets)], JSON.stringify(config), process.execPath, process.version);
+  if (!o.force && stamps.sea === h && fs.existsSync(o.out)) return 'up to date';
+  const cfgFile = path.join(BUILD, 'sea-config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify(config, null, 1));
+  run(process.execPath, ['--experimental-sea-config', cfgFile], 'node --experimental-sea-config');
+
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  const tmp = path.join(path.dirname(o.out), `.${path.basename(o.out)}.tmp`);
+  fs.rmSync(tmp, { force: true });
+  fs.copyFileSync(process.execPath, tmp);
+  fs.chmodSync(tmp, 0o755);
+  const { inject } = require('postject');
+  // postject logs to console; keep the build output to one line per step.
+  const log = console.log;
+  console.log = () => {};
+  try {
+    await inject(tmp, 'NODE_SEA_BLOB', fs.readFileSync(config.output), { sentinelFuse: SEA_FUSE });
+  } finally {
+    console.log = log;
+  }
+  fs.chmodSync(tmp, 0o755);
+  fs.renameSync(tmp, o.out);
+  stamps.sea = h;
+  const mb = (fs.statSync(o.out).size / 1048576).toFixed(1);
+  const mode = o.snapshot ? 'snapshot' : config.useCodeCache ? 'code cache' : 'no code cache';
+  return `${path.relative(root, o.out)} ${mb} MiB (${mode}, assets: ${Object.keys(assets).join(', ')})`;
+}
+
+/**
+ * Snapshot entry: evaluate the bundle at snapshot-build time with its top-level run
+ * deferred to start-up. Only valid if nothing at module top level touches argv, env,
+ * the clock or fds; see the report in the commit for the measurement.
+ */
+function writeSnapshotEntry(js) {
+  const entry = path.join(BUILD, 'tsrun-snapshot.js');
+  const src = fs.readFileSync(js, 'utf8');
+  fs.writeFileSync(
+    entry,
+    `'use strict';\nconst v8 = require('node:v8');\n` +
+      `function __tsrunMain(require, module, exports, __filename, __dirname) {\n${src}\n}\n` +
+      `v8.startupSnapshot.setDeserializeMainFunction(() => {\n` +
+      `  const m = { exports: {} };\n` +
+      `  __tsrunMain(require, m, m.exports, process.execPath, require('node:path').dirname(process.execPath));\n` +
+      `});\n`,
+  );
+  return entry;
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  fs.mkdirSync(BUILD, { recursive: true });
+  const t0 = Date.now();
+  try {
+    await step('validators', () => genValidators(o));
+    await step('shim', () => buildShim(o));
+    await step('bundle', () => bundle(o));
+    if (o.sea) await step('sea', () => buildSea(o));
+  } finally {
+    saveStamps();
+  }
+  console.log(`build done in ${Date.now() - t0} ms`);
+}
+
+main().catch((err) => {
+  console.error(`build: ${err instanceof BuildError ? err.message : err?.stack ?? err}`);
+  process.exit(1);
+});
