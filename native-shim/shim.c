@@ -1,0 +1,925 @@
+/* tsrun native shim: the part of a container launch that cannot run in a multi-threaded Node
+ * process. Node builds a flat launch plan (plan.h); tsrun_spawn() forks a stage-1 child that
+ * executes it. The children are copies of a multi-threaded process: they use raw syscalls on
+ * memory prepared before the fork only (no malloc, no stdio, no glibc set*id broadcasts).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "plan.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define MAX_LIST 4096
+#define MAX_HOOKS 64
+
+struct op {
+	uint32_t code;
+	int64_t n[4];
+	const char *s[4];
+};
+
+static const uint8_t *plan_p, *plan_end, *op_start;
+static int sync_fd = -1;
+static int root_fd = -1;    /* the rootfs, before pivot */
+static int fifo_fd = -1;
+static int console_fd = -1;
+static char payload[65536]; /* from the parent: "<creating state>\0<created state>\0" */
+static const char *hook_state[3];
+static const uint8_t *start_hooks[MAX_HOOKS];
+static int n_start_hooks;
+static char *list_a[MAX_LIST], *list_b[MAX_LIST];
+static char errmsg[4096];
+static char pathbuf[4096], pathbuf2[4096];
+
+/* ---------- small helpers that need no libc state ---------- */
+
+static int next_op(struct op *o)
+{
+	uint32_t size;
+	const char *sp, *end;
+	if (plan_p + 8 + 32 > plan_end)
+		return 0;
+	op_start = plan_p;
+	memcpy(&o->code, plan_p, 4);
+	memcpy(&size, plan_p + 4, 4);
+	memcpy(o->n, plan_p + 8, 32);
+	sp = (const char *)plan_p + 40;
+	end = (const char *)plan_p + size;
+	for (int i = 0; i < 4; i++) {
+		if (sp < end) {
+			o->s[i] = sp;
+			sp += strlen(sp) + 1;
+		} else {
+			o->s[i] = "";
+		}
+	}
+	plan_p += size;
+	return 1;
+}
+
+static char *put(char *p, char *end, const char *s)
+{
+	while (*s && p < end - 1)
+		*p++ = *s++;
+	*p = 0;
+	return p;
+}
+
+static char *put_int(char *p, char *end, long v)
+{
+	char tmp[24];
+	int i = 0;
+	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+	if (v < 0)
+		p = put(p, end, "-");
+	do {
+		tmp[i++] = '0' + u % 10;
+		u /= 10;
+	} while (u);
+	while (i && p < end - 1)
+		*p++ = tmp[--i];
+	*p = 0;
+	return p;
+}
+
+static const char *fd_path(int fd, char *buf)
+{
+	put_int(put(buf, buf + 64, "/proc/self/fd/"), buf + 64, fd);
+	return buf;
+}
+
+static void send_msg(int type, int value, const char *text)
+{
+	char buf[sizeof(struct sync_msg) + sizeof(errmsg)];
+	struct sync_msg m = { type, value };
+	size_t len = text ? strlen(text) : 0;
+	memcpy(buf, &m, sizeof m);
+	if (len)
+		memcpy(buf + sizeof m, text, len);
+	if (sync_fd >= 0)
+		send(sync_fd, buf, sizeof m + len, MSG_NOSIGNAL);
+}
+
+/* Report "<what> <obj>: ENAME (description)" to the parent (or stderr once it is gone) and die. */
+static void __attribute__((noreturn)) fail(const char *what, const char *obj, int err)
+{
+	char *p = errmsg, *end = errmsg + sizeof errmsg;
+	p = put(p, end, what);
+	if (obj && *obj) {
+		p = put(p, end, " ");
+		p = put(p, end, obj);
+	}
+	if (err) {
+		const char *name = strerrorname_np(err), *desc = strerrordesc_np(err);
+		p = put(p, end, ": ");
+		p = put(p, end, name ? name : "errno");
+		p = put(p, end, " (");
+		p = put(p, end, desc ? desc : "?");
+		p = put(p, end, ")");
+	}
+	if (sync_fd >= 0) {
+		send_msg(SYNC_ERROR, err, errmsg);
+	} else {
+		write(2, "tsrun: ", 7);
+		write(2, errmsg, strlen(errmsg));
+		write(2, "\n", 1);
+	}
+	_exit(1);
+}
+
+static void wait_go(void)
+{
+	struct sync_msg m;
+	char buf[sizeof m + sizeof payload];
+	ssize_t n = recv(sync_fd, buf, sizeof buf, 0);
+	if (n < (ssize_t)sizeof m)
+		_exit(1); /* the parent went away: nothing to report to */
+	memcpy(&m, buf, sizeof m);
+	if (m.type != SYNC_GO)
+		_exit(1);
+	if (n > (ssize_t)sizeof m) {
+		size_t len = n - sizeof m;
+		if (len >= sizeof payload)
+			len = sizeof payload - 1;
+		memcpy(payload, buf + sizeof m, len);
+		payload[len] = 0;
+		hook_state[1] = payload;
+		hook_state[2] = payload + strlen(payload) + 1;
+		if (hook_state[2] >= payload + len)
+			hook_state[2] = payload;
+	}
+}
+
+/* openat2 confined to the rootfs (before pivot) or to "/" (after): symlinks cannot escape. */
+static int open_in_root(const char *path, int flags)
+{
+	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	int dirfd = root_fd >= 0 ? root_fd : AT_FDCWD;
+	if (root_fd < 0)
+		how.resolve = 0; /* after pivot_root "/" is the container's root */
+	return syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+/* Split path into parent (in pathbuf2) and last component; returns the last component. */
+static const char *split_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t plen = slash ? (size_t)(slash - path) : 0;
+	if (plen >= sizeof pathbuf2)
+		plen = sizeof pathbuf2 - 1;
+	memcpy(pathbuf2, path, plen);
+	pathbuf2[plen] = 0;
+	if (!plen)
+		put(pathbuf2, pathbuf2 + 2, "/");
+	return slash ? slash + 1 : path;
+}
+
+/* mkdir -p of path inside the root, each step resolved inside the root. */
+static void mkdir_all(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+	if (len >= sizeof buf)
+		fail("path too long:", path, ENAMETOOLONG);
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		char saved = buf[i];
+		buf[i] = 0;
+		int fd = open_in_root(buf, O_PATH | O_DIRECTORY);
+		if (fd >= 0) {
+			close(fd);
+		} else if (errno == ENOENT) {
+			const char *name = split_parent(buf);
+			int pfd = open_in_root(pathbuf2, O_PATH | O_DIRECTORY);
+			if (pfd < 0)
+				fail("open", pathbuf2, errno);
+			if (mkdirat(pfd, name, mode) < 0 && errno != EEXIST)
+				fail("mkdir", buf, errno);
+			close(pfd);
+		} else {
+			fail("open", buf, errno);
+		}
+		buf[i] = saved;
+	}
+}
+
+/* Make sure a file exists at path (for bind mounts of files and device nodes). */
+static void make_file(const char *path)
+{
+	int fd = open_in_root(path, O_PATH);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	const char *name = split_parent(path);
+	mkdir_all(pathbuf2, 0755);
+	split_parent(path);
+	int pfd = open_in_root(pathbuf2, O_PATH | O_DIRECTORY);
+	if (pfd < 0)
+		fail("open", pathbuf2, errno);
+	fd = openat(pfd, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno != EEXIST)
+		fail("create", path, errno);
+	if (fd >= 0)
+		close(fd);
+	close(pfd);
+}
+
+/* Mount flags a bind remount must keep (they are locked in a user namespace). */
+static unsigned long locked_flags(const char *target)
+{
+	struct statfs st;
+	if (statfs(target, &st) < 0)
+		return 0;
+	return st.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_RDONLY);
+}
+
+static void remount(const char *target, unsigned long flags, const char *what)
+{
+	if (mount(NULL, target, NULL, flags, NULL) == 0)
+		return;
+	if (errno == EPERM && mount(NULL, target, NULL, flags | locked_flags(target), NULL) == 0)
+		return;
+	fail("remount", what, errno);
+}
+
+static void do_mount(const struct op *o)
+{
+	char fdp[64];
+	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
+	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
+	int bits = o->n[3];
+	if (!(bits & MNT_NO_CREATE)) {
+		if (bits & MNT_IS_FILE)
+			make_file(dst);
+		else
+			mkdir_all(dst, 0755);
+	}
+	int fd = open_in_root(dst, O_PATH);
+	if (fd < 0)
+		fail("open mount destination", dst, errno);
+	if (mount(*src ? src : NULL, fd_path(fd, fdp), *type ? type : NULL, flags, *data ? data : NULL) < 0) {
+		int err = errno;
+		char *p = put(pathbuf, pathbuf + sizeof pathbuf, *type ? type : "bind");
+		p = put(p, pathbuf + sizeof pathbuf, " ");
+		p = put(p, pathbuf + sizeof pathbuf, src);
+		p = put(p, pathbuf + sizeof pathbuf, " on");
+		fail("mount", pathbuf, err), (void)p;
+	}
+	close(fd);
+	if (!reflags && !prop)
+		return;
+	/* Reopen: the old fd still points below the new mount. */
+	fd = open_in_root(dst, O_PATH);
+	if (fd < 0)
+		fail("open mount destination", dst, errno);
+	if (reflags)
+		remount(fd_path(fd, fdp), reflags, dst);
+	for (int bit = 0; bit < 32; bit++) {
+		unsigned long f = prop & (1UL << bit);
+		if (!f || f == MS_REC)
+			continue;
+		if (mount(NULL, fd_path(fd, fdp), NULL, f | (prop & MS_REC), NULL) < 0)
+			fail("set propagation of", dst, errno);
+	}
+	close(fd);
+}
+
+static void do_mknod(const struct op *o)
+{
+	const char *path = o->s[0];
+	const char *name = split_parent(path);
+	mkdir_all(pathbuf2, 0755);
+	split_parent(path);
+	int pfd = open_in_root(pathbuf2, O_PATH | O_DIRECTORY);
+	if (pfd < 0)
+		fail("open", pathbuf2, errno);
+	unlinkat(pfd, name, 0); /* replace whatever the rootfs had there */
+	if (mknodat(pfd, name, o->n[0], o->n[1]) < 0)
+		fail("mknod", path, errno);
+	if (fchownat(pfd, name, o->n[2], o->n[3], AT_SYMLINK_NOFOLLOW) < 0)
+		fail("chown", path, errno);
+	if (fchmodat(pfd, name, o->n[0] & 07777, 0) < 0)
+		fail("chmod", path, errno);
+	close(pfd);
+}
+
+static void do_symlink(const struct op *o)
+{
+	const char *name = split_parent(o->s[1]);
+	int pfd = open_in_root(pathbuf2, O_PATH | O_DIRECTORY);
+	if (pfd < 0)
+		fail("open", pathbuf2, errno);
+	if (symlinkat(o->s[0], pfd, name) < 0 && errno != EEXIST)
+		fail("symlink", o->s[1], errno);
+	close(pfd);
+}
+
+static void do_pivot(int no_pivot)
+{
+	if (no_pivot) {
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			fail("move rootfs to /", "", errno);
+		if (chroot(".") < 0)
+			fail("chroot", "", errno);
+	} else {
+		int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+		if (oldroot < 0)
+			fail("open", "/", errno);
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			fail("pivot_root", "", errno);
+		if (fchdir(oldroot) < 0)
+			fail("fchdir old root", "", errno);
+		/* Keep the unmount of the old root from propagating to the host. */
+		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+			fail("make old root rslave", "", errno);
+		if (umount2(".", MNT_DETACH) < 0)
+			fail("unmount old root", "", errno);
+		close(oldroot);
+	}
+	if (chdir("/") < 0)
+		fail("chdir", "/", errno);
+	close(root_fd);
+	root_fd = -1;
+}
+
+static void do_mask(const char *path)
+{
+	char fdp[64];
+	struct stat st;
+	int fd = open_in_root(path, O_PATH | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return;
+		fail("open masked path", path, errno);
+	}
+	if (fstat(fd, &st) < 0)
+		fail("stat masked path", path, errno);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", fd_path(fd, fdp), "tmpfs", MS_RDONLY, NULL) < 0)
+			fail("mask", path, errno);
+	} else if (mount("/dev/null", fd_path(fd, fdp), NULL, MS_BIND, NULL) < 0) {
+		fail("mask", path, errno);
+	}
+	close(fd);
+}
+
+static void do_readonly(const char *path)
+{
+	char fdp[64];
+	int fd = open_in_root(path, O_PATH | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return;
+		fail("open readonly path", path, errno);
+	}
+	if (mount(fd_path(fd, fdp), fd_path(fd, fdp), NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail("bind readonly path", path, errno);
+	close(fd);
+	fd = open_in_root(path, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		fail("open readonly path", path, errno);
+	remount(fd_path(fd, fdp), MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, path);
+	close(fd);
+}
+
+static void write_file(const char *path, const char *content, int in_rootfs)
+{
+	int fd = in_rootfs ? open_in_root(path, O_WRONLY | O_TRUNC) : open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		fail("open", path, errno);
+	size_t len = strlen(content);
+	if (write(fd, content, len) != (ssize_t)len)
+		fail("write", path, errno);
+	close(fd);
+}
+
+static void reset_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < 65; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Collect the `count` OP_STR ops that follow into list (NULL-terminated). */
+static void read_list(char **list, int count)
+{
+	struct op o;
+	int i = 0;
+	for (; i < count && i < MAX_LIST - 1 && next_op(&o); i++)
+		list[i] = (char *)o.s[0];
+	list[i] = NULL;
+}
+
+/* Run a hook inside the container: state JSON on stdin, timeout in seconds (0 = none). */
+static void run_hook(const struct op *o)
+{
+	const char *phase = o->n[0] == 1 ? "createContainer" : "startContainer";
+	const char *state = hook_state[o->n[0]] ? hook_state[o->n[0]] : "{}";
+	int p[2], pidfd = -1, status;
+	read_list(list_a, o->n[2]);
+	read_list(list_b, o->n[3]);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fail("pipe for hook", o->s[0], errno);
+	pid_t pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
+	if (pid < 0)
+		fail("fork hook", o->s[0], errno);
+	if (pid == 0) {
+		dup2(p[0], 0);
+		reset_signals();
+		execve(o->s[0], list_a[0] ? list_a : (char *[]){ (char *)o->s[0], NULL }, list_b);
+		_exit(127);
+	}
+	close(p[0]);
+	size_t len = strlen(state), off = 0;
+	while (off < len) {
+		ssize_t w = write(p[1], state + off, len - off);
+		if (w <= 0)
+			break; /* the hook need not read its stdin */
+		off += w;
+	}
+	close(p[1]);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	int timeout = o->n[1] > 0 ? (int)o->n[1] * 1000 : -1;
+	int r;
+	do
+		r = poll(&pfd, 1, timeout);
+	while (r < 0 && errno == EINTR);
+	char *m = pathbuf, *end = pathbuf + sizeof pathbuf;
+	m = put(m, end, phase);
+	m = put(m, end, " hook ");
+	m = put(m, end, o->s[0]);
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		m = put(m, end, " timed out after ");
+		m = put_int(m, end, o->n[1]);
+		put(m, end, "s");
+		fail(pathbuf, "", 0);
+	}
+	waitpid(pid, &status, 0);
+	close(pidfd);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		m = put(m, end, WIFEXITED(status) ? " exited with status " : " killed by signal ");
+		put_int(m, end, WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		fail(pathbuf, "", 0);
+	}
+}
+
+static void open_pty(const struct op *o)
+{
+	int master, slave, unlock = 0, n = 0;
+	char name[64];
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		fail("open", "/dev/ptmx", errno);
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+		fail("unlock pty", "", errno);
+	put_int(put(name, name + sizeof name, "/dev/pts/"), name + sizeof name, n);
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		fail("open", name, errno);
+	if (o->n[0] > 0 && o->n[1] > 0) {
+		struct winsize ws = { .ws_row = o->n[0], .ws_col = o->n[1] };
+		ioctl(slave, TIOCSWINSZ, &ws);
+	}
+	/* Hand the master to whoever listens on --console-socket (SCM_RIGHTS). */
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = name, .iov_len = strlen(name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	if (sendmsg(console_fd, &msg, MSG_NOSIGNAL) < 0)
+		fail("send pty master to console socket", "", errno);
+	close(master);
+	close(console_fd);
+	console_fd = -1;
+	if (setsid() < 0 && errno != EPERM)
+		fail("setsid", "", errno);
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		fail("set controlling terminal", name, errno);
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			fail("dup2 pty", name, errno);
+	if (slave > 2)
+		close(slave);
+}
+
+static void set_caps(const struct op *o)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	uint64_t e = o->n[0], p = o->n[1], i = o->n[2], a = o->n[3];
+	data[0].effective = e;
+	data[1].effective = e >> 32;
+	data[0].permitted = p;
+	data[1].permitted = p >> 32;
+	data[0].inheritable = i;
+	data[1].inheritable = i >> 32;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		fail("capset", "", errno);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (int cap = 0; cap < 64; cap++)
+		if ((a >> cap) & 1)
+			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+				fail("raise ambient capability", "", errno);
+}
+
+static void set_user(const struct op *o)
+{
+	gid_t groups[MAX_LIST];
+	struct op s;
+	int n = 0;
+	for (int i = 0; i < o->n[2] && next_op(&s); i++)
+		if (n < MAX_LIST)
+			groups[n++] = (gid_t)s.n[0];
+	/* Raw syscalls: glibc's wrappers would try to sync threads that do not exist here. */
+	if (syscall(SYS_setgroups, n, groups) < 0 && !(errno == EPERM && n == 0))
+		fail("setgroups", "", errno);
+	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+	if (syscall(SYS_setresgid, o->n[1], o->n[1], o->n[1]) < 0)
+		fail("setgid", "", errno);
+	if (syscall(SYS_setresuid, o->n[0], o->n[0], o->n[0]) < 0)
+		fail("setuid", "", errno);
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
+/* Find the program like execvp would, in the container's PATH; "" when not found. */
+static const char *find_program(const char *prog, const char *path)
+{
+	struct stat st;
+	if (strchr(prog, '/'))
+		return prog;
+	const char *p = path;
+	while (p && *p) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		if (len + strlen(prog) + 2 < sizeof pathbuf) {
+			memcpy(pathbuf, p, len);
+			if (!len)
+				pathbuf[len++] = '.';
+			pathbuf[len] = '/';
+			strcpy(pathbuf + len + 1, prog);
+			if (stat(pathbuf, &st) == 0 && S_ISREG(st.st_mode) && access(pathbuf, X_OK) == 0)
+				return pathbuf;
+		}
+		p = colon ? colon + 1 : NULL;
+	}
+	return "";
+}
+
+static void __attribute__((noreturn)) do_exec(const struct op *o)
+{
+	char fdp[64];
+	int preserve = o->n[2];
+	struct stat st;
+	read_list(list_a, o->n[0]);
+	read_list(list_b, o->n[1]);
+	const char *prog = find_program(list_a[0], o->s[0]);
+	if (!*prog) {
+		char *m = put(errmsg, errmsg + sizeof errmsg, "exec: \"");
+		m = put(m, errmsg + sizeof errmsg, list_a[0]);
+		put(m, errmsg + sizeof errmsg, "\": executable file not found in $PATH");
+		fail(errmsg, "", 0);
+	}
+	if (stat(prog, &st) < 0)
+		fail("exec: stat", prog, errno);
+	if (!S_ISREG(st.st_mode))
+		fail("exec: not a regular file:", prog, EACCES);
+	/* The container gets stdio and the preserved fds; everything else closes at execve. */
+	for (int fd = 0; fd < 3 + preserve; fd++) {
+		fcntl(fd, F_SETFD, 0);
+		int fl = fcntl(fd, F_GETFL);
+		if (fd < 3 && fl >= 0 && (fl & O_NONBLOCK))
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
+	if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		fail("close_range", "", errno);
+	send_msg(SYNC_READY, 0, NULL);
+	close(sync_fd);
+	sync_fd = -1;
+	/* Block until `tsrun start` opens the fifo for reading. */
+	int w = open(fd_path(fifo_fd, fdp), O_WRONLY | O_CLOEXEC);
+	if (w < 0)
+		fail("open exec fifo", "", errno);
+	if (write(w, "0", 1) != 1)
+		fail("write exec fifo", "", errno);
+	close(w);
+	close(fifo_fd);
+	for (int i = 0; i < n_start_hooks; i++) {
+		struct op h;
+		plan_p = start_hooks[i];
+		next_op(&h);
+		run_hook(&h);
+	}
+	reset_signals();
+	execve(prog, list_a, list_b);
+	fail("exec", prog, errno);
+}
+
+/* ---------- the two processes ---------- */
+
+static void __attribute__((noreturn)) run_init(void)
+{
+	struct op o;
+	umask(0);
+	while (next_op(&o)) {
+		switch (o.code) {
+		case OP_WAIT_PARENT:
+			wait_go();
+			break;
+		case OP_SET_MOUNT_PROPAGATION:
+			if (mount(NULL, "/", NULL, o.n[0], NULL) < 0)
+				fail("set propagation of /", "", errno);
+			break;
+		case OP_BIND_ROOTFS:
+			if (mount(o.s[0], o.s[0], "bind", MS_BIND | MS_REC, NULL) < 0)
+				fail("bind mount rootfs", o.s[0], errno);
+			break;
+		case OP_CHROOT_PREP:
+			root_fd = open(o.s[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (root_fd < 0 || fchdir(root_fd) < 0)
+				fail("open rootfs", o.s[0], errno);
+			break;
+		case OP_MOUNT:
+			do_mount(&o);
+			break;
+		case OP_MKDIR:
+			mkdir_all(o.s[0], o.n[0]);
+			break;
+		case OP_MKNOD:
+			do_mknod(&o);
+			break;
+		case OP_SYMLINK:
+			do_symlink(&o);
+			break;
+		case OP_OPEN_FIFO:
+			fifo_fd = open(o.s[0], O_PATH | O_CLOEXEC);
+			if (fifo_fd < 0)
+				fail("open exec fifo", o.s[0], errno);
+			break;
+		case OP_CONSOLE_CONNECT: {
+			struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
+			if (strlen(o.s[0]) >= sizeof sa.p)
+				fail("console socket path too long:", o.s[0], ENAMETOOLONG);
+			strcpy(sa.p, o.s[0]);
+			console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (console_fd < 0 || connect(console_fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+				fail("connect to console socket", o.s[0], errno);
+			break;
+		}
+		case OP_HOOK:
+			if (o.n[0] == 2) {
+				/* startContainer hooks run after `start`: remember where they are; the
+				 * OP_STR ops that follow are skipped by this loop. */
+				if (n_start_hooks < MAX_HOOKS)
+					start_hooks[n_start_hooks++] = op_start;
+			} else {
+				run_hook(&o);
+			}
+			break;
+		case OP_PIVOT:
+			do_pivot(o.n[0]);
+			break;
+		case OP_WRITE:
+			write_file(o.s[0], o.s[1], o.n[0]);
+			break;
+		case OP_MASK:
+			do_mask(o.s[0]);
+			break;
+		case OP_READONLY:
+			do_readonly(o.s[0]);
+			break;
+		case OP_REMOUNT_ROOT_RO:
+			remount("/", MS_BIND | MS_REMOUNT | MS_RDONLY, "/");
+			break;
+		case OP_SETHOSTNAME:
+			if (sethostname(o.s[0], strlen(o.s[0])) < 0)
+				fail("sethostname", o.s[0], errno);
+			break;
+		case OP_SETDOMAINNAME:
+			if (setdomainname(o.s[0], strlen(o.s[0])) < 0)
+				fail("setdomainname", o.s[0], errno);
+			break;
+		case OP_RLIMIT: {
+			struct rlimit rl = { (rlim_t)o.n[1], (rlim_t)o.n[2] };
+			if (syscall(SYS_prlimit64, 0, (int)o.n[0], &rl, NULL) < 0)
+				fail("setrlimit", "", errno);
+			break;
+		}
+		case OP_KEYRING:
+			/* KEYCTL_JOIN_SESSION_KEYRING; ENOSYS/EPERM where keyrings are unavailable is fine. */
+			if (syscall(SYS_keyctl, 1, o.s[0]) < 0 && errno != ENOSYS && errno != EPERM && errno != EACCES)
+				fail("join session keyring", o.s[0], errno);
+			break;
+		case OP_OPEN_PTY:
+			open_pty(&o);
+			break;
+		case OP_BOUNDING:
+			for (int cap = 0; cap < 64; cap++) {
+				uint64_t keep = cap < 32 ? ((uint64_t)o.n[0] >> cap) & 1 : ((uint64_t)o.n[1] >> (cap - 32)) & 1;
+				if (!keep && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+					fail("drop bounding capability", "", errno);
+			}
+			break;
+		case OP_USER:
+			set_user(&o);
+			break;
+		case OP_CAPS:
+			set_caps(&o);
+			break;
+		case OP_UMASK:
+			umask(o.n[0]);
+			break;
+		case OP_NO_NEW_PRIVS:
+			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+				fail("set no_new_privs", "", errno);
+			break;
+		case OP_DUMPABLE:
+			prctl(PR_SET_DUMPABLE, o.n[0], 0, 0, 0);
+			break;
+		case OP_CHDIR:
+			if (chdir(o.s[0]) < 0)
+				fail("chdir to cwd", o.s[0], errno);
+			break;
+		case OP_SETSID:
+			if (setsid() < 0 && errno != EPERM)
+				fail("setsid", "", errno);
+			break;
+		case OP_EXEC:
+			do_exec(&o);
+		case OP_STR:
+			break;
+		default:
+			fail("unknown plan op in init", "", EINVAL);
+		}
+	}
+	fail("launch plan ended without exec", "", EINVAL);
+}
+
+static void __attribute__((noreturn)) run_stage1(void)
+{
+	struct op o;
+	wait_go(); /* the parent has put us in the container's cgroups */
+	while (next_op(&o)) {
+		switch (o.code) {
+		case OP_SETNS: {
+			int fd = open(o.s[0], O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				fail("open namespace", o.s[0], errno);
+			if (setns(fd, o.n[0]) < 0)
+				fail("join namespace", o.s[0], errno);
+			close(fd);
+			break;
+		}
+		case OP_UNSHARE_USER:
+			if (unshare(CLONE_NEWUSER) < 0)
+				fail("create user namespace", "", errno);
+			send_msg(SYNC_USERMAP, getpid(), NULL);
+			wait_go();
+			if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
+				fail("become root in the user namespace", "", errno);
+			break;
+		case OP_UNSHARE:
+			if (unshare(o.n[0]) < 0)
+				fail("create namespaces", "", errno);
+			break;
+		case OP_TIMENS_OFFSETS:
+			write_file("/proc/self/timens_offsets", o.s[0], 0);
+			break;
+		case OP_CLONE_INIT: {
+			pid_t pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+			if (pid < 0)
+				fail("clone container init", "", errno);
+			if (pid == 0)
+				run_init();
+			send_msg(SYNC_INIT_PID, pid, NULL);
+			_exit(0);
+		}
+		default:
+			fail("unknown plan op in stage 1", "", EINVAL);
+		}
+	}
+	fail("launch plan has no init", "", EINVAL);
+}
+
+/* ---------- the API Node calls (through koffi) ---------- */
+
+/* Fork stage 1 with the plan. Returns its pid, and the parent's end of the sync socket in
+ * *sync_out; -errno on failure. */
+int tsrun_spawn(const uint8_t *plan, size_t len, int *sync_out)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid_t pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0) {
+		int err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -err;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		sync_fd = sv[1];
+		plan_p = plan;
+		plan_end = plan + len;
+		run_stage1();
+	}
+	close(sv[1]);
+	*sync_out = sv[0];
+	return pid;
+}
+
+int tsrun_send(int fd, int type, const uint8_t *data, size_t len)
+{
+	char buf[sizeof(struct sync_msg) + sizeof payload];
+	struct sync_msg m = { type, 0 };
+	if (len > sizeof payload)
+		return -EMSGSIZE;
+	memcpy(buf, &m, sizeof m);
+	if (len)
+		memcpy(buf + sizeof m, data, len);
+	return send(fd, buf, sizeof m + len, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* Receive one message: returns payload length (>= 0), -ETIMEDOUT, 0 with *type = 0 on EOF. */
+int tsrun_recv(int fd, int timeout_ms, int *type, int *value, char *text, size_t textlen)
+{
+	char buf[sizeof(struct sync_msg) + sizeof errmsg];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct sync_msg m;
+	int r;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return -ETIMEDOUT;
+	if (r < 0)
+		return -errno;
+	ssize_t n = recv(fd, buf, sizeof buf, 0);
+	if (n < 0)
+		return -errno;
+	if (n < (ssize_t)sizeof m) {
+		*type = 0;
+		return 0;
+	}
+	memcpy(&m, buf, sizeof m);
+	*type = m.type;
+	*value = m.value;
+	size_t len = n - sizeof m;
+	if (len >= textlen)
+		len = textlen - 1;
+	memcpy(text, buf + sizeof m, len);
+	text[len] = 0;
+	return len;
+}
+
+/* waitpid that reports the raw status; -errno on failure. */
+int tsrun_wait(int pid, int *status)
+{
+	int r;
+	do
+		r = waitpid(pid, status, 0);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}

@@ -1,0 +1,311 @@
+// Turn a validated config into the flat launch plan the shim executes (native-shim/plan.h).
+// Everything that needs a lookup (flags, numbers, paths, masks) is resolved here, so the
+// forked children only run raw syscalls.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Mount, Spec, Device, NamespaceType } from '../oci/types';
+import { TsrunError } from '../runtime/errors';
+import { capMask } from './capabilities';
+import { MS, parseMountOptions } from './mount-options';
+import { RLIMITS } from './rlimits';
+
+/** Keep in sync with native-shim/plan.h (enum plan_op); a unit test compares them. */
+export const OP = {
+  SETNS: 1, UNSHARE_USER: 2, UNSHARE: 3, CLONE_INIT: 4,
+  WAIT_PARENT: 10, MOUNT: 11, MKDIR: 12, MKNOD: 13, SYMLINK: 14, CHROOT_PREP: 15, PIVOT: 16,
+  WRITE: 17, OPEN_FIFO: 18, CONSOLE_CONNECT: 19, HOOK: 20, STR: 21, MASK: 22, READONLY: 23,
+  REMOUNT_ROOT_RO: 24, SETHOSTNAME: 25, SETDOMAINNAME: 26, RLIMIT: 27, KEYRING: 28,
+  OPEN_PTY: 29, BOUNDING: 30, USER: 31, CAPS: 32, UMASK: 33, NO_NEW_PRIVS: 34, CHDIR: 35,
+  EXEC: 36, SETSID: 37, SET_MOUNT_PROPAGATION: 38, BIND_ROOTFS: 39, TIMENS_OFFSETS: 40,
+  DUMPABLE: 41, END: 99,
+} as const;
+
+const MNT_IS_FILE = 1;
+const MNT_NO_CREATE = 2;
+
+export const CLONE_FLAGS: Record<NamespaceType, number> = {
+  mount: 0x00020000, uts: 0x04000000, ipc: 0x08000000, user: 0x10000000,
+  pid: 0x20000000, network: 0x40000000, cgroup: 0x02000000, time: 0x00000080,
+};
+
+type Num = number | bigint;
+
+/** Little-endian encoder of plan ops. */
+export class PlanWriter {
+  private chunks: Buffer[] = [];
+
+  op(code: number, n: Num[] = [], s: string[] = []): this {
+    const strs = s.map((x) => {
+      if (x.includes('\0')) throw new TsrunError(`launch plan: string contains a NUL byte: ${JSON.stringify(x)}`);
+      return Buffer.from(x + '\0');
+    });
+    const raw = 40 + strs.reduce((a, b) => a + b.length, 0);
+    const size = (raw + 7) & ~7;
+    const buf = Buffer.alloc(size);
+    buf.writeUInt32LE(code, 0);
+    buf.writeUInt32LE(size, 4);
+    for (let i = 0; i < 4; i++) buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(n[i] ?? 0)), 8 + i * 8);
+    let off = 40;
+    for (const b of strs) {
+      b.copy(buf, off);
+      off += b.length;
+    }
+    this.chunks.push(buf);
+    return this;
+  }
+
+  list(items: string[]): this {
+    for (const it of items) this.op(OP.STR, [], [it]);
+    return this;
+  }
+
+  build(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+export interface PlanInput {
+  id: string;
+  spec: Spec;
+  rootfs: string;
+  bundle: string;
+  fifoPath: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+  /** The container's cgroup path (for bind-mounting cgroupfs without a cgroup namespace). */
+  cgroupPath?: string;
+}
+
+export interface Plan {
+  bytes: Buffer;
+  /** Whether stage 1 will ask the parent for uid/gid maps. */
+  newUserNs: boolean;
+}
+
+const DEFAULT_DEVICES: Device[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+];
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+
+function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+export function buildPlan(input: PlanInput): Plan {
+  const { spec } = input;
+  const linux = spec.linux ?? {};
+  const proc = spec.process!;
+  const w = new PlanWriter();
+  const namespaces = linux.namespaces ?? [];
+  const has = (t: NamespaceType) => namespaces.some((n) => n.type === t);
+  const newNs = (t: NamespaceType) => namespaces.some((n) => n.type === t && !n.path);
+  const userNs = has('user');
+
+  // ---- stage 1: namespaces ----
+  const joinUser = namespaces.find((n) => n.type === 'user' && n.path);
+  if (joinUser) w.op(OP.SETNS, [CLONE_FLAGS.user], [joinUser.path!]);
+  for (const ns of namespaces) {
+    if (ns.path && ns.type !== 'user') w.op(OP.SETNS, [CLONE_FLAGS[ns.type]], [ns.path]);
+  }
+  const newUserNs = newNs('user');
+  if (newUserNs) w.op(OP.UNSHARE_USER);
+  let flags = 0;
+  for (const ns of namespaces) if (!ns.path && ns.type !== 'user') flags |= CLONE_FLAGS[ns.type];
+  if (flags) w.op(OP.UNSHARE, [flags]);
+  if (newNs('time') && linux.timeOffsets) {
+    const lines = Object.entries(linux.timeOffsets).map(
+      ([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`,
+    );
+    w.op(OP.TIMENS_OFFSETS, [], [lines.join('')]);
+  }
+  w.op(OP.CLONE_INIT);
+
+  // ---- init: rootfs ----
+  w.op(OP.WAIT_PARENT);
+  if (!has('mount')) throw new TsrunError('config.json: /linux/namespaces: a mount namespace is required');
+  const rootProp = linux.rootfsPropagation
+    ? parseMountOptions([linux.rootfsPropagation]).propagation
+    : MS.SLAVE | MS.REC;
+  w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
+  w.op(OP.BIND_ROOTFS, [], [input.rootfs]);
+  w.op(OP.CHROOT_PREP, [], [input.rootfs]);
+
+  let devMounted = false;
+  for (const m of spec.mounts ?? []) {
+    if (path.posix.normalize(m.destination) === '/dev') devMounted = true;
+    addMount(w, m, input, newNs('cgroup'));
+  }
+  addDevices(w, linux.devices ?? [], userNs, devMounted);
+
+  if (proc.terminal) {
+    if (!input.consoleSocket) throw new TsrunError('process.terminal is true: --console-socket is required');
+    w.op(OP.CONSOLE_CONNECT, [], [input.consoleSocket]);
+    w.op(OP.OPEN_PTY, [proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0]);
+  } else if (input.consoleSocket) {
+    throw new TsrunError('--console-socket given but process.terminal is false');
+  }
+  w.op(OP.OPEN_FIFO, [], [input.fifoPath]);
+  w.op(OP.MKDIR, [0o755], [proc.cwd]);
+
+  addHooks(w, 1, spec.hooks?.createContainer);
+  addHooks(w, 2, spec.hooks?.startContainer);
+  w.op(OP.PIVOT, [input.noPivot ? 1 : 0]);
+
+  // ---- init: after pivot ----
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
+    w.op(OP.WRITE, [0], ['/proc/sys/' + key.replace(/\./g, '/'), value]);
+  }
+  for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
+  for (const p of linux.readonlyPaths ?? []) w.op(OP.READONLY, [], [p]);
+  if (spec.root?.readonly) w.op(OP.REMOUNT_ROOT_RO);
+  if (spec.hostname !== undefined && spec.hostname !== '') w.op(OP.SETHOSTNAME, [], [spec.hostname]);
+  if (spec.domainname !== undefined && spec.domainname !== '') w.op(OP.SETDOMAINNAME, [], [spec.domainname]);
+  if (proc.oomScoreAdj !== undefined) w.op(OP.WRITE, [0], ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)]);
+  for (const r of proc.rlimits ?? []) {
+    const res = RLIMITS[r.type];
+    if (res === undefined) throw new TsrunError(`config.json: /process/rlimits: unknown rlimit type "${r.type}"`);
+    w.op(OP.RLIMIT, [res, BigInt(r.soft), BigInt(r.hard)]);
+  }
+  if (!input.noNewKeyring) w.op(OP.KEYRING, [], [input.id]);
+  if (!proc.terminal) w.op(OP.SETSID);
+  w.op(OP.CHDIR, [], [proc.cwd]);
+
+  const caps = proc.capabilities ?? {};
+  const bounding = capMask(caps.bounding).mask;
+  w.op(OP.BOUNDING, [bounding & 0xffffffffn, bounding >> 32n]);
+  const user = proc.user;
+  w.op(OP.USER, [user.uid, user.gid, user.additionalGids?.length ?? 0]);
+  for (const g of user.additionalGids ?? []) w.op(OP.STR, [g], [String(g)]);
+  w.op(OP.CAPS, [
+    capMask(caps.effective).mask,
+    capMask(caps.permitted).mask,
+    capMask(caps.inheritable).mask,
+    capMask(caps.ambient).mask,
+  ]);
+  w.op(OP.UMASK, [user.umask ?? 0o022]);
+  if (proc.noNewPrivileges) w.op(OP.NO_NEW_PRIVS);
+
+  const env = proc.env ?? [];
+  const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  const args = proc.args ?? [];
+  w.op(OP.EXEC, [args.length, env.length, input.preserveFds], [pathVar]);
+  w.list(args).list(env);
+  return { bytes: w.build(), newUserNs };
+}
+
+function addHooks(w: PlanWriter, phase: 1 | 2, hooks: Spec['hooks'] extends infer H ? H extends Record<string, infer L> ? L | undefined : never : never) {
+  for (const h of hooks ?? []) {
+    const args = h.args ?? [h.path];
+    const env = h.env ?? [];
+    w.op(OP.HOOK, [phase, h.timeout ?? 0, args.length, env.length], [h.path]);
+    w.list(args).list(env);
+  }
+}
+
+function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean) {
+  const opts = parseMountOptions(m.options);
+  const isBind = (opts.flags & MS.BIND) !== 0 || m.type === 'bind';
+  if (m.type === 'cgroup' || m.type === 'cgroup2') return addCgroupMount(w, m, opts.flags, cgroupNs, input.cgroupPath);
+  let source = m.source ?? '';
+  let bits = 0;
+  if (isBind) {
+    if (!path.isAbsolute(source)) source = path.resolve(input.bundle, source);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(source);
+    } catch {
+      throw new TsrunError(`mount ${m.destination}: bind source ${source} does not exist`);
+    }
+    if (!st.isDirectory()) bits |= MNT_IS_FILE;
+    const bindFlags = MS.BIND | (opts.flags & MS.REC);
+    const rest = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    // A bind mount ignores other flags: apply them with a remount.
+    const remount = rest ? MS.BIND | MS.REMOUNT | rest | (opts.flags & MS.REC) : 0;
+    w.op(OP.MOUNT, [bindFlags, remount, opts.propagation, bits], [source, m.destination, '', '']);
+    return;
+  }
+  w.op(OP.MOUNT, [opts.flags, 0, opts.propagation, bits], [source, m.destination, m.type ?? '', opts.data.join(',')]);
+}
+
+/** cgroup v1 hierarchies of this host: mount point name -> mount options naming the controllers. */
+function cgroupV1Hierarchies(): { name: string; root: string; controllers: string }[] {
+  const out: { name: string; root: string; controllers: string }[] = [];
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const [fstype, , superOpts] = line.slice(sep + 3).split(' ');
+    if (fstype !== 'cgroup') continue;
+    const mountPoint = line.split(' ')[4];
+    const controllers = superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('clone_children') && o !== 'relatime' && !o.startsWith('release_agent') && o !== 'xattr').join(',');
+    out.push({ name: path.basename(mountPoint), root: mountPoint, controllers });
+  }
+  return out;
+}
+
+function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, cgroupPath?: string) {
+  const dest = m.destination;
+  const ro = flags & MS.RDONLY;
+  const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
+  let hierarchies: ReturnType<typeof cgroupV1Hierarchies> = [];
+  try {
+    hierarchies = cgroupV1Hierarchies();
+  } catch {
+    /* no /proc: no v1 hierarchies */
+  }
+  if (hierarchies.length === 0 || m.type === 'cgroup2') {
+    // Pure v2: the container sees its own cgroup as the root (with a cgroup namespace), else bind it.
+    if (cgroupNs) w.op(OP.MOUNT, [flags, 0, 0, 0], ['cgroup2', dest, 'cgroup2', '']);
+    else w.op(OP.MOUNT, [MS.BIND | MS.REC, ro ? MS.BIND | MS.REMOUNT | flags : 0, 0, 0], [path.join('/sys/fs/cgroup', cgroupPath ?? ''), dest, '', '']);
+    return;
+  }
+  // v1: a tmpfs with one mount per hierarchy, like runc.
+  w.op(OP.MOUNT, [base, 0, 0, 0], ['tmpfs', dest, 'tmpfs', 'mode=755']);
+  for (const h of hierarchies) {
+    const sub = path.posix.join(dest, h.name);
+    if (cgroupNs) {
+      w.op(OP.MOUNT, [base | ro, 0, 0, 0], ['cgroup', sub, 'cgroup', h.controllers]);
+    } else {
+      const src = path.join(h.root, cgroupPath ?? '');
+      w.op(OP.MOUNT, [MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | base | ro, 0, 0], [src, sub, '', '']);
+    }
+  }
+  if (ro) w.op(OP.MOUNT, [MS.REMOUNT | base | MS.RDONLY, 0, 0, MNT_NO_CREATE], ['', dest, '', 'mode=755']);
+}
+
+function addDevices(w: PlanWriter, devices: Device[], userNs: boolean, devMounted: boolean) {
+  const configured = new Set(devices.map((d) => path.posix.normalize(d.path)));
+  const all = [...DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ...devices];
+  for (const d of all) {
+    if (userNs) {
+      // mknod is not allowed in a user namespace: bind the host's node instead.
+      w.op(OP.MOUNT, [MS.BIND, 0, 0, MNT_IS_FILE], [d.path, d.path, '', '']);
+      continue;
+    }
+    const type = d.type === 'b' ? S_IFBLK : d.type === 'p' ? S_IFIFO : S_IFCHR;
+    const dev = d.type === 'p' ? 0n : makedev(d.major ?? 0, d.minor ?? 0);
+    w.op(OP.MKNOD, [type | (d.fileMode ?? 0o666), dev, d.uid ?? 0, d.gid ?? 0], [d.path]);
+  }
+  if (!devMounted) return;
+  for (const [target, link] of [
+    ['/proc/self/fd', '/dev/fd'],
+    ['/proc/self/fd/0', '/dev/stdin'],
+    ['/proc/self/fd/1', '/dev/stdout'],
+    ['/proc/self/fd/2', '/dev/stderr'],
+    ['pts/ptmx', '/dev/ptmx'],
+  ]) {
+    w.op(OP.SYMLINK, [], [target, link]);
+  }
+  if (fs.existsSync('/proc/kcore')) w.op(OP.SYMLINK, [], ['/proc/kcore', '/dev/core']);
+}

@@ -1,0 +1,106 @@
+// The koffi binding: the only file that declares native functions (the shim's and libc's).
+// Loaded lazily by the commands that need it (create, run).
+import { loadKoffi, shimLibraryPath } from './loader';
+
+/** Sync message types; keep in sync with native-shim/plan.h (enum sync_type). */
+export const SYNC = { GO: 1, USERMAP: 2, INIT_PID: 3, READY: 4, ERROR: 5 } as const;
+
+export interface SyncMessage {
+  /** 0 when the peer closed the socket (the child died). */
+  type: number;
+  value: number;
+  text: string;
+}
+
+export interface Native {
+  /** Fork stage 1 with the launch plan; returns its pid and the parent's end of the sync socket. */
+  spawn(plan: Buffer): { pid: number; syncFd: number };
+  send(fd: number, type: number, payload?: Buffer): void;
+  /** null on timeout. */
+  recv(fd: number, timeoutMs: number): SyncMessage | null;
+  /** Blocking waitpid; returns the raw wait status. */
+  wait(pid: number): number;
+  /** waitpid in a worker thread, so signal handlers keep running meanwhile. */
+  waitAsync(pid: number): Promise<number>;
+  close(fd: number): void;
+  mkfifo(path: string, mode: number): void;
+  errnoName(errno: number): string;
+}
+
+let native: Native | undefined;
+
+export function loadNative(): Native {
+  if (native) return native;
+  const koffi = loadKoffi();
+  const shim = koffi.load(shimLibraryPath());
+  const libc = koffi.load('libc.so.6');
+  const spawn = shim.func('int tsrun_spawn(const uint8_t *plan, size_t len, _Out_ int *sync_out)');
+  const send = shim.func('int tsrun_send(int fd, int type, const uint8_t *data, size_t len)');
+  const recv = shim.func(
+    'int tsrun_recv(int fd, int timeout_ms, _Out_ int *type, _Out_ int *value, _Out_ uint8_t *text, size_t textlen)',
+  );
+  const wait = shim.func('int tsrun_wait(int pid, _Out_ int *status)');
+  const close = libc.func('int close(int fd)');
+  const mkfifo = libc.func('int mkfifo(const char *path, uint32_t mode)');
+  const errnoLoc = libc.func('int *__errno_location()');
+  const strerrorname = libc.func('const char *strerrorname_np(int errnum)');
+  const lastErrno = (): number => koffi.decode(errnoLoc(), 'int') as number;
+  const name = (e: number): string => (strerrorname(e) as string | null) ?? `errno ${e}`;
+
+  native = {
+    spawn(plan) {
+      const out = [0];
+      const r = spawn(plan, plan.length, out) as number;
+      if (r < 0) throw Object.assign(new Error(`fork: ${name(-r)}`), { errno: -r });
+      return { pid: r, syncFd: out[0] };
+    },
+    send(fd, type, payload) {
+      const buf = payload ?? Buffer.alloc(0);
+      const r = send(fd, type, buf, buf.length) as number;
+      if (r < 0) throw new Error(`send to container init: ${name(-r)}`);
+    },
+    recv(fd, timeoutMs) {
+      const type = [0];
+      const value = [0];
+      const text = Buffer.alloc(8192);
+      const r = recv(fd, timeoutMs, type, value, text, text.length) as number;
+      if (r === -110 /* ETIMEDOUT */) return null;
+      if (r < 0) throw new Error(`receive from container init: ${name(-r)}`);
+      return { type: type[0], value: value[0], text: text.subarray(0, r).toString() };
+    },
+    wait(pid) {
+      const status = [0];
+      const r = wait(pid, status) as number;
+      if (r < 0) throw new Error(`waitpid ${pid}: ${name(-r)}`);
+      return status[0];
+    },
+    waitAsync(pid) {
+      return new Promise((resolve, reject) => {
+        const status = [0];
+        wait.async(pid, status, (err: unknown, r: number) => {
+          if (err) reject(err);
+          else if (r < 0) reject(new Error(`waitpid ${pid}: ${name(-r)}`));
+          else resolve(status[0]);
+        });
+      });
+    },
+    close(fd) {
+      close(fd);
+    },
+    mkfifo(path, mode) {
+      if ((mkfifo(path, mode) as number) < 0) {
+        const e = lastErrno();
+        throw new Error(`mkfifo ${path}: ${name(e)}`);
+      }
+    },
+    errnoName: name,
+  };
+  return native;
+}
+
+/** Exit code of a process from its raw wait status, as a shell reports it. */
+export function exitCodeOf(status: number): number {
+  const sig = status & 0x7f;
+  if (sig === 0) return (status >> 8) & 0xff;
+  return 128 + sig;
+}
