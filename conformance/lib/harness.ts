@@ -142,6 +142,23 @@ export class Suite {
     return id;
   }
 
+  /** Remember a cgroup path (e.g. a parent a test made) for teardown. */
+  trackCgroup(cgroupsPath: string): void {
+    this.cgroups.add(cgroupsPath);
+  }
+
+  /**
+   * What is left of a container that should not exist: a state entry, a state dir,
+   * cgroup dirs. Empty when nothing is left.
+   */
+  leftovers(id: string, b: Bundle): string[] {
+    const left: string[] = [];
+    if (this.rt(['state', id]).code === 0) left.push(`state ${id} still answers`);
+    if (fs.existsSync(this.stateDir(id))) left.push(`state dir ${this.stateDir(id)} exists`);
+    for (const d of cgroupDirs(b.cgroupsPath)) left.push(`cgroup ${d} exists`);
+    return left;
+  }
+
   async bundle(label: string, opts: BundleOptions = {}): Promise<Bundle> {
     const { makeBundle } = await loadMkbundle();
     const dir = path.join(this.tmp, `${label}-${++seq}`);
@@ -178,7 +195,10 @@ export class Suite {
         timeout: opts.timeoutMs ?? 30_000,
         killSignal: 'SIGKILL',
       });
-      return { code: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
+      const res = { code: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
+      // CONF_VERBOSE=1 shows every runtime call: handy when a test fails for an unexpected reason.
+      if (process.env.CONF_VERBOSE) console.log(`$ ${args.join(' ')} -> ${res.code}\n${res.stderr.trim()}`);
+      return res;
     } finally {
       fs.closeSync(outFd);
       fs.closeSync(errFd);
@@ -229,7 +249,8 @@ export class Suite {
   async cleanup(): Promise<void> {
     for (const id of this.ids) this.rt(['delete', '--force', id], { timeoutMs: 15_000 });
     killRecordedPids(this.tmp);
-    for (const cg of this.cgroups) await removeCgroup(cg);
+    // Children before parents.
+    for (const cg of [...this.cgroups].sort((a, b) => b.length - a.length)) await removeCgroup(cg);
     unmountUnder(this.tmp);
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
