@@ -1,0 +1,213 @@
+// `create`: validate the bundle, launch the init through the shim, run the runtime-namespace
+// hooks, and leave the init blocked on exec.fifo. On any failure nothing is left behind.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadBundle } from '../oci/load';
+import type { IdMapping, Spec } from '../oci/types';
+import { newCgroup, type CgroupManager } from '../linux/cgroups';
+import { buildPlan } from '../linux/plan';
+import { loadNative, SYNC, type Native } from '../native/shim';
+import { TsrunError, fsError } from './errors';
+import { runHooks } from './hooks';
+import type { CreateOptions, GlobalOptions } from './options';
+import type { ContainerRecord } from './record';
+import { procStartTime, toState } from './status';
+import { Store } from './store';
+
+/** How long the parent waits for one step of the child before giving up. */
+const STEP_TIMEOUT_MS = 60_000;
+
+export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
+  Store.validateId(o.id);
+  const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
+  if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
+  const store = new Store(g.root);
+  store.reserve(o.id);
+  const launch = new Launch(g, o, store, spec, bundleDir, rootfs);
+  try {
+    launch.run();
+  } catch (err) {
+    launch.cleanup();
+    throw err;
+  }
+}
+
+class Launch {
+  private native: Native = loadNative();
+  private cgroup: CgroupManager | null = null;
+  private stage1 = 0;
+  private init = 0;
+  private syncFd = -1;
+
+  constructor(
+    private g: GlobalOptions,
+    private o: CreateOptions,
+    private store: Store,
+    private spec: Spec,
+    private bundle: string,
+    private rootfs: string,
+  ) {}
+
+  run(): void {
+    const { spec, o, store, native } = this;
+    const fifo = store.fifoPath(o.id);
+    native.mkfifo(fifo, 0o622);
+    this.cgroup = newCgroup({
+      id: o.id,
+      cgroupsPath: spec.linux?.cgroupsPath,
+      systemd: this.g.systemdCgroup,
+      rootless: this.g.rootless,
+    });
+    const plan = buildPlan({
+      id: o.id,
+      spec,
+      rootfs: this.rootfs,
+      bundle: this.bundle,
+      fifoPath: fifo,
+      consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
+      noPivot: o.noPivot,
+      noNewKeyring: o.noNewKeyring,
+      preserveFds: o.preserveFds + listenFds(),
+      cgroupPath: this.cgroup.ref.path,
+    });
+    if (o.consoleSocket) checkSocket(o.consoleSocket);
+
+    const { pid, syncFd } = native.spawn(plan.bytes);
+    this.stage1 = pid;
+    this.syncFd = syncFd;
+    this.cgroup.apply(pid);
+    this.cgroup.set(spec.linux?.resources ?? {});
+    native.send(syncFd, SYNC.GO);
+
+    // Stage 1: id maps on request, then the init's pid.
+    for (;;) {
+      const m = this.receive('setting up namespaces');
+      if (m.type === SYNC.USERMAP) {
+        writeIdMaps(m.value, spec.linux?.uidMappings, spec.linux?.gidMappings);
+        native.send(syncFd, SYNC.GO);
+      } else if (m.type === SYNC.INIT_PID) {
+        this.init = m.value;
+        break;
+      } else {
+        throw new TsrunError(`unexpected message ${m.type} from the container's stage 1`);
+      }
+    }
+    native.wait(this.stage1);
+    this.stage1 = 0;
+
+    const rec: ContainerRecord = {
+      version: 1,
+      id: o.id,
+      bundle: this.bundle,
+      rootfs: this.rootfs,
+      pid: this.init,
+      pidStartTime: procStartTime(this.init) ?? 0,
+      created: new Date().toISOString(),
+      started: false,
+      config: spec,
+      cgroup: this.cgroup.ref,
+      owner: userName(),
+    };
+    store.save(rec);
+
+    // Runtime-namespace hooks, then let the init build the rootfs and exec-wait.
+    const creating = toState(rec, 'creating');
+    runHooks('prestart', spec.hooks?.prestart, creating);
+    runHooks('createRuntime', spec.hooks?.createRuntime, creating);
+    const created = toState(rec, 'created');
+    native.send(
+      syncFd,
+      SYNC.GO,
+      Buffer.from(`${JSON.stringify(creating)}\0${JSON.stringify(created)}\0`),
+    );
+    const m = this.receive('setting up the container');
+    if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
+    native.close(syncFd);
+    this.syncFd = -1;
+    if (o.pidFile) writePidFile(o.pidFile, this.init);
+  }
+
+  /** Next message from the children; a child's error becomes ours. */
+  private receive(step: string) {
+    const m = this.native.recv(this.syncFd, STEP_TIMEOUT_MS);
+    if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`);
+    if (m.type === SYNC.ERROR) throw new TsrunError(m.text);
+    if (m.type === 0) throw new TsrunError(`container init exited while ${step}`);
+    return m;
+  }
+
+  /** Undo a failed create: processes, cgroups, state dir. Never throws. */
+  cleanup(): void {
+    for (const pid of [this.stage1, this.init]) {
+      if (!pid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      try {
+        this.native.wait(pid);
+      } catch {
+        /* not our child or already reaped */
+      }
+    }
+    if (this.syncFd >= 0) this.native.close(this.syncFd);
+    try {
+      this.cgroup?.destroy();
+    } catch {
+      /* best effort: report the original error */
+    }
+    try {
+      this.store.remove(this.o.id);
+    } catch {
+      /* best effort */
+    }
+  }
+}
+
+function writeIdMaps(pid: number, uid?: IdMapping[], gid?: IdMapping[]): void {
+  const fmt = (maps: IdMapping[]) => maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+  try {
+    if (uid?.length) fs.writeFileSync(`/proc/${pid}/uid_map`, fmt(uid));
+    if (gid?.length) fs.writeFileSync(`/proc/${pid}/gid_map`, fmt(gid));
+  } catch (err) {
+    throw fsError(`write uid/gid mappings of pid ${pid}`, err);
+  }
+}
+
+/** systemd socket activation: LISTEN_FDS fds after stdio are passed on, like runc. */
+function listenFds(): number {
+  const n = Number(process.env.LISTEN_FDS);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+function checkSocket(p: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch (err) {
+    throw fsError(`--console-socket ${p}`, err);
+  }
+  if (!st.isSocket()) throw new TsrunError(`--console-socket ${p}: not a unix socket`);
+}
+
+/** Written only once the container is fully created, atomically (callers poll for it). */
+function writePidFile(file: string, pid: number): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
+  try {
+    fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
+    fs.renameSync(tmp, abs);
+  } catch (err) {
+    throw fsError(`write pid file ${abs}`, err);
+  }
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? '');
+  }
+}
