@@ -9,7 +9,9 @@
 //   --force           rebuild every step
 //   --no-sea          stop after the bundle
 //   --no-code-cache   SEA without V8 code cache (for measurements)
-//   --snapshot        SEA from a V8 startup snapshot (experimental, see measureSnapshot notes)
+//   --snapshot        SEA from a V8 startup snapshot (experimental, see writeSnapshotEntry)
+//   --no-strip        keep node's debug info and symbol table (+12 MiB)
+//   --keep-extra-ca-certs  let the executable honour NODE_EXTRA_CA_CERTS (see renameCaEnv)
 //   --entry FILE      bundle entry (default src/cli/main.ts)
 //   --out FILE        executable path (default dist/tsrun)
 import { spawnSync } from 'node:child_process';
@@ -29,13 +31,15 @@ const CFLAGS = ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra'];
 class BuildError extends Error {}
 
 function parseArgs(argv) {
-  const o = { force: false, sea: true, codeCache: true, snapshot: false, entry: 'src/cli/main.ts', out: 'dist/tsrun' };
+  const o = { force: false, sea: true, codeCache: true, snapshot: false, strip: true, caPatch: true, entry: 'src/cli/main.ts', out: 'dist/tsrun' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--force') o.force = true;
     else if (a === '--no-sea') o.sea = false;
     else if (a === '--no-code-cache') o.codeCache = false;
     else if (a === '--snapshot') o.snapshot = true;
+    else if (a === '--no-strip') o.strip = false;
+    else if (a === '--keep-extra-ca-certs') o.caPatch = false;
     else if (a === '--entry') o.entry = argv[++i];
     else if (a === '--out') o.out = argv[++i];
     else throw new BuildError(`unknown option ${a}`);
@@ -87,10 +91,14 @@ async function step(name, fn) {
   console.log(`${name.padEnd(10)} ${what} (${ms.toFixed(0)} ms)`);
 }
 
-function run(cmd, args, what) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+/** Run a command; its output is shown only when it fails or when quiet is false. */
+function run(cmd, args, what, quiet = false) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'] });
   if (r.error) throw new BuildError(`${what}: ${r.error.message}`);
-  if (r.status !== 0) throw new BuildError(`${what} failed (exit ${r.status ?? r.signal})`);
+  if (r.status !== 0) {
+    if (quiet) process.stderr.write(Buffer.concat([r.stdout, r.stderr]));
+    throw new BuildError(`${what} failed (exit ${r.status ?? r.signal})`);
+  }
 }
 
 function gitShortSha() {
@@ -229,32 +237,93 @@ async function buildSea(o) {
     useCodeCache: o.codeCache && !o.snapshot, // node ignores the code cache with a snapshot
     assets,
   };
-  const h = hashInputs([main, ...Object.values(assets)], JSON.stringify(config), process.execPath, process.version);
+  const h = hashInputs([main, fileURLToPath(import.meta.url), ...Object.values(assets)], JSON.stringify(config), process.execPath, process.version, o.strip, o.caPatch);
   if (!o.force && stamps.sea === h && fs.existsSync(o.out)) return 'up to date';
   const cfgFile = path.join(BUILD, 'sea-config.json');
   fs.writeFileSync(cfgFile, JSON.stringify(config, null, 1));
-  run(process.execPath, ['--experimental-sea-config', cfgFile], 'node --experimental-sea-config');
+  run(process.execPath, ['--experimental-sea-config', cfgFile], 'node --experimental-sea-config', true);
 
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   const tmp = path.join(path.dirname(o.out), `.${path.basename(o.out)}.tmp`);
   fs.rmSync(tmp, { force: true });
-  fs.copyFileSync(process.execPath, tmp);
-  fs.chmodSync(tmp, 0o755);
+  const notes = [];
+  const exe = fs.readFileSync(process.execPath);
+  if (o.caPatch) notes.push(renameCaEnv(exe));
+  fs.writeFileSync(tmp, exe, { mode: 0o755 });
+  if (o.strip) notes.push(stripExe(tmp));
   const { inject } = require('postject');
-  // postject logs to console; keep the build output to one line per step.
-  const log = console.log;
-  console.log = () => {};
+  // postject (LIEF in wasm) chatters on stdout/stderr ("Can't find string offset for
+  // section name '.note.100'", harmless); keep it for failures only.
+  const chatter = [];
+  const saved = { log: console.log, warn: console.warn, error: console.error, write: process.stderr.write };
+  console.log = console.warn = console.error = (...a) => void chatter.push(a.join(' '));
+  process.stderr.write = (chunk) => (chatter.push(String(chunk)), true);
   try {
     await inject(tmp, 'NODE_SEA_BLOB', fs.readFileSync(config.output), { sentinelFuse: SEA_FUSE });
+  } catch (err) {
+    Object.assign(console, { log: saved.log, warn: saved.warn, error: saved.error });
+    process.stderr.write = saved.write;
+    process.stderr.write(chatter.join('\n') + '\n');
+    throw new BuildError(`postject failed: ${err?.message ?? err}`);
   } finally {
-    console.log = log;
+    Object.assign(console, { log: saved.log, warn: saved.warn, error: saved.error });
+    process.stderr.write = saved.write;
   }
   fs.chmodSync(tmp, 0o755);
   fs.renameSync(tmp, o.out);
   stamps.sea = h;
   const mb = (fs.statSync(o.out).size / 1048576).toFixed(1);
   const mode = o.snapshot ? 'snapshot' : config.useCodeCache ? 'code cache' : 'no code cache';
-  return `${path.relative(root, o.out)} ${mb} MiB (${mode}, assets: ${Object.keys(assets).join(', ')})`;
+  return `${path.relative(root, o.out)} ${mb} MiB (${[mode, ...notes].join(', ')}; assets: ${Object.keys(assets).join(', ')})`;
+}
+
+/**
+ * Node reads NODE_EXTRA_CA_CERTS in C++ before any JS runs and then eagerly parses every
+ * root certificate (~50-70 ms per start where it is set). tsrun never speaks TLS, so the
+ * executable's copy of node gets the variable's name changed to one nobody sets.
+ * Same length, so nothing moves; done only when the string occurs exactly once.
+ */
+function renameCaEnv(exe) {
+  const name = 'NODE_EXTRA_CA_CERTS';
+  const from = Buffer.from(`\0${name}\0`);
+  const to = Buffer.from('\0TSRUN_EXTRA_CA_CERT\0');
+  // Only node's C string in .rodata. V8's embedded startup snapshot holds the same
+  // bytes as a heap string (its 32-bit length right before the characters): leave it.
+  const ro = elfSection(exe, '.rodata');
+  if (!ro) return `${name} kept (no .rodata)`;
+  const hits = [];
+  for (let at = exe.indexOf(from, ro.offset); at >= 0 && at < ro.offset + ro.size; at = exe.indexOf(from, at + 1)) {
+    if (exe.readUInt32LE(at - 3) !== name.length) hits.push(at);
+  }
+  if (hits.length !== 1) return `${name} kept (${hits.length} C strings found, want 1)`;
+  to.copy(exe, hits[0]);
+  return `${name} ignored`;
+}
+
+/** File offset and size of a named section of a little-endian ELF64 image. */
+function elfSection(buf, name) {
+  if (buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || buf[5] !== 1) return undefined;
+  const shoff = Number(buf.readBigUInt64LE(0x28));
+  const shentsize = buf.readUInt16LE(0x3a);
+  const shnum = buf.readUInt16LE(0x3c);
+  const shstrndx = buf.readUInt16LE(0x3e);
+  const sh = (i) => {
+    const b = shoff + i * shentsize;
+    return { name: buf.readUInt32LE(b), offset: Number(buf.readBigUInt64LE(b + 0x18)), size: Number(buf.readBigUInt64LE(b + 0x20)) };
+  };
+  const strtab = sh(shstrndx);
+  for (let i = 0; i < shnum; i++) {
+    const s = sh(i);
+    const start = strtab.offset + s.name;
+    if (buf.toString('latin1', start, buf.indexOf(0, start)) === name) return s;
+  }
+  return undefined;
+}
+
+/** Drop debug info and the static symbol table (.dynsym, which addons link against, stays). */
+function stripExe(file) {
+  const r = spawnSync('strip', ['--strip-all', file], { stdio: 'pipe' });
+  return r.status === 0 ? 'stripped' : 'not stripped (no strip tool)';
 }
 
 /**
