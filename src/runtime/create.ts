@@ -53,6 +53,10 @@ class Launch {
     const { spec, o, store, native } = this;
     const fifo = store.fifoPath(o.id);
     native.mkfifo(fifo, 0o622);
+    // mkfifo applies the umask; the init may be another host uid (user namespace).
+    fs.chmodSync(fifo, 0o622);
+    const user = spec.process!.user;
+    fs.chownSync(fifo, hostId(spec.linux?.uidMappings, user.uid), hostId(spec.linux?.gidMappings, user.gid));
     this.cgroup = newCgroup({
       id: o.id,
       cgroupsPath: spec.linux?.cgroupsPath,
@@ -174,6 +178,12 @@ function writeIdMaps(pid: number, uid?: IdMapping[], gid?: IdMapping[]): void {
   } catch (err) {
     throw fsError(`write uid/gid mappings of pid ${pid}`, err);
   }
+}
+
+/** The host id a container id maps to (itself without mappings). */
+function hostId(maps: IdMapping[] | undefined, id: number): number {
+  for (const m of maps ?? []) if (id >= m.containerID && id < m.containerID + m.size) return m.hostID + id - m.containerID;
+  return id;
 }
 
 /** systemd socket activation: LISTEN_FDS fds after stdio are passed on, like runc. */

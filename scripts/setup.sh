@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install what a fresh Debian 12 machine lacks, then the npm dependencies. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+[ -x /bin/busybox ] || need+=(busybox-static)
+[ -d /usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema ] || need+=(golang-github-opencontainers-specs-dev)
+command -v cc >/dev/null || need+=(gcc libc6-dev)
+command -v python3 >/dev/null || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
