@@ -178,6 +178,14 @@ export class Suite {
     return { dir, host, cgroupsPath };
   }
 
+  /** Edit a bundle's config.json in place (for mutations that need the bundle's paths). */
+  editConfig(b: Bundle, mutate: (c: Config) => void): void {
+    const file = path.join(b.dir, 'config.json');
+    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Config;
+    mutate(c);
+    fs.writeFileSync(file, JSON.stringify(c, null, 2));
+  }
+
   /**
    * Run the runtime with the suite's --root. stdio go to files, not pipes: a created
    * container inherits them, and waiting for a pipe to close would wait for the container.
