@@ -9,7 +9,7 @@
 //   --force           rebuild every step
 //   --no-sea          stop after the bundle
 //   --no-code-cache   SEA without V8 code cache (for measurements)
-//   --snapshot        SEA from a V8 startup snapshot (experimental, see writeSnapshotEntry)
+//   --snapshot        SEA from a V8 startup snapshot (experimental; the entry must support it)
 //   --no-strip        keep node's debug info and symbol table (+12 MiB)
 //   --keep-extra-ca-certs  let the executable honour NODE_EXTRA_CA_CERTS (see renameCaEnv)
 //   --entry FILE      bundle entry (default src/cli/main.ts)
@@ -227,8 +227,10 @@ function preferRequire(names) {
 async function buildSea(o) {
   const js = path.join(BUILD, 'tsrun.js');
   const assets = seaAssets();
-  let main = js;
-  if (o.snapshot) main = writeSnapshotEntry(js);
+  // With --snapshot the entry itself must defer its work: when
+  // require('node:v8').startupSnapshot.isBuildingSnapshot() it calls
+  // setDeserializeMainFunction(main) instead of running main.
+  const main = js;
   const config = {
     main,
     output: path.join(BUILD, 'tsrun.blob'),
@@ -324,26 +326,6 @@ function elfSection(buf, name) {
 function stripExe(file) {
   const r = spawnSync('strip', ['--strip-all', file], { stdio: 'pipe' });
   return r.status === 0 ? 'stripped' : 'not stripped (no strip tool)';
-}
-
-/**
- * Snapshot entry: evaluate the bundle at snapshot-build time with its top-level run
- * deferred to start-up. Only valid if nothing at module top level touches argv, env,
- * the clock or fds; see the report in the commit for the measurement.
- */
-function writeSnapshotEntry(js) {
-  const entry = path.join(BUILD, 'tsrun-snapshot.js');
-  const src = fs.readFileSync(js, 'utf8');
-  fs.writeFileSync(
-    entry,
-    `'use strict';\nconst v8 = require('node:v8');\n` +
-      `function __tsrunMain(require, module, exports, __filename, __dirname) {\n${src}\n}\n` +
-      `v8.startupSnapshot.setDeserializeMainFunction(() => {\n` +
-      `  const m = { exports: {} };\n` +
-      `  __tsrunMain(require, m, m.exports, process.execPath, require('node:path').dirname(process.execPath));\n` +
-      `});\n`,
-  );
-  return entry;
 }
 
 async function main() {
