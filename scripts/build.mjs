@@ -14,6 +14,8 @@
 //   --keep-extra-ca-certs  let the executable honour NODE_EXTRA_CA_CERTS (see renameCaEnv)
 //   --entry FILE      bundle entry (default src/cli/main.ts)
 //   --out FILE        executable path (default dist/tsrun)
+//   --build-dir DIR   intermediate outputs (default build/; tests use their own)
+//   --lib-dir DIR     fixed cache dir for extracted native libs (tests; default: loader picks)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -23,8 +25,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const BUILD = path.join(root, 'build');
-const STAMPS = path.join(BUILD, '.stamps.json');
+let BUILD = path.join(root, 'build'); // --build-dir
+let STAMPS = path.join(BUILD, '.stamps.json');
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const CFLAGS = ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra'];
 
@@ -42,20 +44,25 @@ function parseArgs(argv) {
     else if (a === '--keep-extra-ca-certs') o.caPatch = false;
     else if (a === '--entry') o.entry = argv[++i];
     else if (a === '--out') o.out = argv[++i];
+    else if (a === '--build-dir') o.buildDir = argv[++i];
+    else if (a === '--lib-dir') o.libDir = argv[++i];
     else throw new BuildError(`unknown option ${a}`);
   }
   o.entry = path.resolve(root, o.entry);
   o.out = path.resolve(root, o.out);
+  o.buildDir = path.resolve(root, o.buildDir ?? 'build');
+  if (o.libDir !== undefined && !path.isAbsolute(o.libDir)) throw new BuildError('--lib-dir must be absolute');
   return o;
 }
 
-const stamps = (() => {
+let stamps = {};
+function loadStamps() {
   try {
-    return JSON.parse(fs.readFileSync(STAMPS, 'utf8'));
+    stamps = JSON.parse(fs.readFileSync(STAMPS, 'utf8'));
   } catch {
-    return {};
+    stamps = {};
   }
-})();
+}
 function saveStamps() {
   fs.writeFileSync(STAMPS, JSON.stringify(stamps, null, 1));
 }
@@ -169,6 +176,7 @@ async function bundle(o) {
     __TSRUN_BUILD_ID__: JSON.stringify(buildId),
     __TSRUN_KOFFI_VERSION__: JSON.stringify(koffiInfo().version),
     __TSRUN_BUNDLED__: 'true',
+    __TSRUN_LIB_DIR__: JSON.stringify(o.libDir ?? ''),
   };
   const outfile = path.join(BUILD, 'tsrun.js');
   let res;
@@ -330,7 +338,10 @@ function stripExe(file) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  BUILD = o.buildDir;
+  STAMPS = path.join(BUILD, '.stamps.json');
   fs.mkdirSync(BUILD, { recursive: true });
+  loadStamps();
   const t0 = Date.now();
   try {
     await step('validators', () => genValidators(o));

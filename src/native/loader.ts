@@ -17,6 +17,7 @@ type Koffi = typeof import('koffi');
 declare const __TSRUN_BUILD_ID__: string | undefined;
 declare const __TSRUN_KOFFI_VERSION__: string | undefined;
 declare const __TSRUN_BUNDLED__: boolean | undefined;
+declare const __TSRUN_LIB_DIR__: string | undefined; // build --lib-dir (tests); '' = default
 
 const KOFFI_ASSET = 'koffi.node';
 const SHIM_ASSET = 'libtsrun-shim.so';
@@ -99,6 +100,7 @@ function dlopenKoffi(file: string): Record<string, unknown> {
 
 /** Cache dirs to try, most preferred first. /run is noexec on some distros (Ubuntu). */
 function cacheBases(): string[] {
+  if (typeof __TSRUN_LIB_DIR__ === 'string' && __TSRUN_LIB_DIR__) return [__TSRUN_LIB_DIR__];
   const uid = process.geteuid?.() ?? 0;
   const tmp = path.join(os.tmpdir(), `tsrun-lib-${uid}`);
   return uid === 0 ? ['/run/tsrun-lib', '/var/cache/tsrun-lib', tmp] : [tmp];
