@@ -38,7 +38,7 @@ function checkAbort() {
 
 /** id -> { root, pid, start } for every container this process may have left behind. */
 const registry = new Map();
-export const counters = { pollAfterEof: 0 };
+export const counters = { waits: 0, pollAfterEof: 0 };
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -134,15 +134,26 @@ function readPid(rt, id) {
   return pid;
 }
 
+/** A failed create/run that left no state dir has nothing to clean up. */
+function forgetIfAbsent(rt, id) {
+  if (!fs.existsSync(path.join(rt.root, id))) registry.delete(id);
+}
+
 async function createHeld(rt, id, bundle, opts = {}) {
   fs.mkdirSync(path.join(rt.tmp, 'pids'), { recursive: true });
   registry.set(id, { root: rt.root, rtName: rt.name, pid: 0, start: null });
-  const r = await must(
-    rt,
-    ['create', '--bundle', bundle, '--pid-file', path.join(rt.tmp, 'pids', `${id}.pid`), id],
-    'create',
-    { hold: true, ...opts },
-  );
+  let r;
+  try {
+    r = await must(
+      rt,
+      ['create', '--bundle', bundle, '--pid-file', path.join(rt.tmp, 'pids', `${id}.pid`), id],
+      'create',
+      { hold: true, ...opts },
+    );
+  } catch (e) {
+    forgetIfAbsent(rt, id);
+    throw e;
+  }
   let pid;
   try {
     pid = readPid(rt, id);
@@ -166,6 +177,7 @@ async function waitStopped(pid, eof, child, timeoutMs = 10000) {
     child.stdout.destroy();
     throw new Error(`container init ${pid} did not exit within ${timeoutMs} ms`);
   }
+  counters.waits++;
   if (!isStopped(pid)) {
     // fds are closed a moment before the task turns zombie: re-check on the next
     // event-loop turns for up to 2 ms, then every 1 ms
@@ -192,7 +204,13 @@ async function del(rt, id, force = false) {
 export async function opRun(rt, id) {
   checkAbort();
   registry.set(id, { root: rt.root, rtName: rt.name, pid: 0, start: null });
-  const r = await must(rt, ['run', '--bundle', rt.bundleTrue, id], 'run');
+  let r;
+  try {
+    r = await must(rt, ['run', '--bundle', rt.bundleTrue, id], 'run');
+  } catch (e) {
+    forgetIfAbsent(rt, id);
+    throw e;
+  }
   if (fs.existsSync(path.join(rt.root, id))) {
     await del(rt, id, true); // run without -d must remove the container itself
     return { ms: r.ms, note: 'run left its state dir behind' };
@@ -288,15 +306,20 @@ export async function opPeakRss(rt, id) {
     const r = await spawnTimed(rt, ['create', '--bundle', rt.bundleTrue, id], {
       wrap: ['/usr/bin/time', '-f', '%M', '-o', out],
     });
-    if (r.code !== 0) throw fail(r, 'create under /usr/bin/time');
+    if (r.code !== 0) {
+      forgetIfAbsent(rt, id);
+      throw fail(r, 'create under /usr/bin/time');
+    }
     const kb = Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop());
     if (!Number.isFinite(kb)) throw new Error('GNU time gave no %M');
     return { kb };
   } finally {
     fs.rmSync(out, { force: true });
-    try {
-      await del(rt, id, true);
-    } catch {}
+    if (registry.has(id)) {
+      try {
+        await del(rt, id, true);
+      } catch {}
+    }
   }
 }
 
