@@ -54,7 +54,9 @@ export function parseJson(text: string, file: string): unknown {
     // V8's reason without its "at position N" / quoted-input suffixes.
     const reason = String((err as Error).message)
       .replace(/ in JSON at position \d+.*$/, '')
-      .replace(/, ".*" is not valid JSON$/s, '');
+      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
+      // keep the line one line: V8 quotes the offending character raw (e.g. a newline)
+      .replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
     throw new TsrunError(`${file}:${line}:${column}: invalid JSON: ${reason}`);
   }
 }
