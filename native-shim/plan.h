@@ -41,7 +41,7 @@ enum plan_op {
 	OP_SETDOMAINNAME = 26, /* s0 */
 	OP_RLIMIT = 27,      /* n0 resource, n1 soft, n2 hard */
 	OP_KEYRING = 28,     /* s0 name: join a new session keyring */
-	OP_OPEN_PTY = 29,    /* after pivot: open /dev/ptmx, send master, make slave stdio */
+	OP_OPEN_PTY = 29,    /* before pivot: n0 rows, n1 cols: open the pty, bind /dev/console, send master, make slave stdio */
 	OP_BOUNDING = 30,    /* n0 lo, n1 hi: keep only these caps in the bounding set */
 	OP_USER = 31,        /* n0 uid, n1 gid, n2 ngroups; followed by ngroups OP_STR (decimal) */
 	OP_CAPS = 32,        /* n0 effective, n1 permitted, n2 inheritable, n3 ambient (64-bit masks) */

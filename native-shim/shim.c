@@ -502,23 +502,32 @@ static void run_hook(const struct op *o)
 	}
 }
 
+/* Before pivot: allocate the container's pty from its own devpts, bind the slave onto
+ * /dev/console, send the master to --console-socket and make the slave our stdio. */
 static void open_pty(const struct op *o)
 {
-	int master, slave, unlock = 0, n = 0;
-	char name[64];
-	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int master, slave, target, unlock = 0, n = 0;
+	char name[64], fdp[64], fdp2[64];
+	master = open_in_root("/dev/ptmx", O_RDWR | O_NOCTTY);
 	if (master < 0)
 		fail("open", "/dev/ptmx", errno);
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
 		fail("unlock pty", "", errno);
 	put_int(put(name, name + sizeof name, "/dev/pts/"), name + sizeof name, n);
-	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	slave = open_in_root(name, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		fail("open", name, errno);
 	if (o->n[0] > 0 && o->n[1] > 0) {
 		struct winsize ws = { .ws_row = o->n[0], .ws_col = o->n[1] };
 		ioctl(slave, TIOCSWINSZ, &ws);
 	}
+	make_file("/dev/console");
+	target = open_in_root("/dev/console", O_PATH | O_NOFOLLOW);
+	if (target < 0)
+		fail("open", "/dev/console", errno);
+	if (mount(fd_path(slave, fdp), fd_path(target, fdp2), NULL, MS_BIND, NULL) < 0)
+		fail("bind pty onto", "/dev/console", errno);
+	close(target);
 	/* Hand the master to whoever listens on --console-socket (SCM_RIGHTS). */
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = name, .iov_len = strlen(name) };
