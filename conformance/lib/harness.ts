@@ -169,6 +169,8 @@ export class Suite {
       args: opts.args,
       mutate: (c) => {
         c.linux.cgroupsPath = cgroupsPath;
+        // Older runtimes (crun 1.8) refuse ociVersion 1.2.0: CONF_OCI_VERSION=1.0.2 lets them run.
+        if (process.env.CONF_OCI_VERSION) c.ociVersion = process.env.CONF_OCI_VERSION;
         c.mounts.push({ destination: '/m', type: 'bind', source: host, options: ['rbind', 'rw'] });
         opts.mutate?.(c);
       },
