@@ -11,7 +11,7 @@
 //   --no-code-cache   SEA without V8 code cache (for measurements)
 //   --snapshot        SEA from a V8 startup snapshot (experimental; the entry must support it)
 //   --no-strip        keep node's debug info and symbol table (+12 MiB)
-//   --keep-extra-ca-certs  let the executable honour NODE_EXTRA_CA_CERTS (see renameCaEnv)
+//   --keep-node-env   let the executable honour NODE_EXTRA_CA_CERTS and NODE_OPTIONS (see ENV_RENAMES)
 //   --entry FILE      bundle entry (default src/cli/main.ts)
 //   --out FILE        executable path (default dist/tsrun)
 //   --build-dir DIR   intermediate outputs (default build/; tests use their own)
@@ -33,7 +33,7 @@ const CFLAGS = ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra'];
 class BuildError extends Error {}
 
 function parseArgs(argv) {
-  const o = { force: false, sea: true, codeCache: true, snapshot: false, strip: true, caPatch: true, entry: 'src/cli/main.ts', out: 'dist/tsrun' };
+  const o = { force: false, sea: true, codeCache: true, snapshot: false, strip: true, envPatch: true, entry: 'src/cli/main.ts', out: 'dist/tsrun' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--force') o.force = true;
@@ -41,7 +41,7 @@ function parseArgs(argv) {
     else if (a === '--no-code-cache') o.codeCache = false;
     else if (a === '--snapshot') o.snapshot = true;
     else if (a === '--no-strip') o.strip = false;
-    else if (a === '--keep-extra-ca-certs') o.caPatch = false;
+    else if (a === '--keep-node-env') o.envPatch = false;
     else if (a === '--entry') o.entry = argv[++i];
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--build-dir') o.buildDir = argv[++i];
@@ -247,7 +247,7 @@ async function buildSea(o) {
     useCodeCache: o.codeCache && !o.snapshot, // node ignores the code cache with a snapshot
     assets,
   };
-  const h = hashInputs([main, fileURLToPath(import.meta.url), ...Object.values(assets)], JSON.stringify(config), process.execPath, process.version, o.strip, o.caPatch);
+  const h = hashInputs([main, fileURLToPath(import.meta.url), ...Object.values(assets)], JSON.stringify(config), process.execPath, process.version, o.strip, o.envPatch);
   if (!o.force && stamps.sea === h && fs.existsSync(o.out)) return 'up to date';
   const cfgFile = path.join(BUILD, 'sea-config.json');
   fs.writeFileSync(cfgFile, JSON.stringify(config, null, 1));
@@ -258,7 +258,7 @@ async function buildSea(o) {
   fs.rmSync(tmp, { force: true });
   const notes = [];
   const exe = fs.readFileSync(process.execPath);
-  if (o.caPatch) notes.push(renameCaEnv(exe));
+  if (o.envPatch) for (const [name, to] of ENV_RENAMES) notes.push(renameEnv(exe, name, to));
   fs.writeFileSync(tmp, exe, { mode: 0o755 });
   if (o.strip) notes.push(stripExe(tmp));
   const { inject } = require('postject');
@@ -288,17 +288,25 @@ async function buildSea(o) {
 }
 
 /**
- * Node reads NODE_EXTRA_CA_CERTS in C++ before any JS runs and then eagerly parses every
- * root certificate (~50-70 ms per start where it is set). tsrun never speaks TLS, so the
- * executable's copy of node gets the variable's name changed to one nobody sets.
- * Same length, so nothing moves; done only when the string occurs exactly once.
+ * Environment variables node reads in C++ before any JS runs, renamed in the
+ * executable's copy of node to names nobody sets:
+ * - NODE_EXTRA_CA_CERTS makes node eagerly parse every root certificate (~50-70 ms per
+ *   start where it is set); tsrun never speaks TLS.
+ * - NODE_OPTIONS would let the environment of a root runtime inject --require code or
+ *   --inspect into it (runc has no such door). Debug with `node build/tsrun.js` instead.
+ * Same length, so nothing moves.
  */
-function renameCaEnv(exe) {
-  const name = 'NODE_EXTRA_CA_CERTS';
+const ENV_RENAMES = [
+  ['NODE_EXTRA_CA_CERTS', 'TSRUN_EXTRA_CA_CERT'],
+  ['NODE_OPTIONS', 'TSRUN_NODEOP'],
+];
+
+function renameEnv(exe, name, newName) {
   const from = Buffer.from(`\0${name}\0`);
-  const to = Buffer.from('\0TSRUN_EXTRA_CA_CERT\0');
+  const to = Buffer.from(`\0${newName}\0`);
+  if (from.length !== to.length) throw new BuildError(`renameEnv: ${newName} must have ${name.length} characters`);
   // Only node's C string in .rodata. V8's embedded startup snapshot holds the same
-  // bytes as a heap string (its 32-bit length right before the characters): leave it.
+  // bytes as heap strings (32-bit length right before the characters): leave those.
   const ro = elfSection(exe, '.rodata');
   if (!ro) return `${name} kept (no .rodata)`;
   const hits = [];
