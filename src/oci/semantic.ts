@@ -141,9 +141,9 @@ function checkProcess(spec: Spec, required: boolean, f: Findings): void {
   if (p.oomScoreAdj !== undefined && (p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000)) {
     f.error('/process/oomScoreAdj', `${p.oomScoreAdj} is outside -1000..1000`);
   }
-  const io = (p as { ioPriority?: { priority: number } }).ioPriority;
+  const io = p.ioPriority;
   if (io && (io.priority < 0 || io.priority > 7)) f.error('/process/ioPriority/priority', `${io.priority} is outside 0..7`);
-  const sched = (p as { scheduler?: { nice?: number } }).scheduler;
+  const sched = p.scheduler;
   if (sched?.nice !== undefined && (sched.nice < -20 || sched.nice > 19)) {
     f.error('/process/scheduler/nice', `${sched.nice} is outside -20..19`);
   }

@@ -29,7 +29,26 @@ export interface Process {
   noNewPrivileges?: boolean;
   oomScoreAdj?: number;
   selinuxLabel?: string;
+  /** runtime-spec 1.2 */
+  scheduler?: Scheduler;
+  /** runtime-spec 1.2 */
+  ioPriority?: IOPriority;
   user: User;
+}
+
+export interface Scheduler {
+  policy: string;
+  nice?: number;
+  priority?: number;
+  flags?: string[];
+  runtime?: number;
+  deadline?: number;
+  period?: number;
+}
+
+export interface IOPriority {
+  class: 'IOPRIO_CLASS_RT' | 'IOPRIO_CLASS_BE' | 'IOPRIO_CLASS_IDLE';
+  priority: number;
 }
 
 export interface User {
