@@ -57,12 +57,13 @@ class Launch {
     fs.chmodSync(fifo, 0o622);
     const user = spec.process!.user;
     fs.chownSync(fifo, hostId(spec.linux?.uidMappings, user.uid), hostId(spec.linux?.gidMappings, user.gid));
-    this.cgroup = newCgroup({
+    const cgroup = newCgroup({
       id: o.id,
       cgroupsPath: spec.linux?.cgroupsPath,
       systemd: this.g.systemdCgroup,
       rootless: this.g.rootless,
     });
+    this.cgroup = cgroup;
     const plan = buildPlan({
       id: o.id,
       spec,
@@ -73,15 +74,15 @@ class Launch {
       noPivot: o.noPivot,
       noNewKeyring: o.noNewKeyring,
       preserveFds: o.preserveFds + listenFds(),
-      cgroupPath: this.cgroup.ref.path,
+      cgroupPath: cgroup.ref.path,
     });
     if (o.consoleSocket) checkSocket(o.consoleSocket);
 
     const { pid, syncFd } = native.spawn(plan.bytes);
     this.stage1 = pid;
     this.syncFd = syncFd;
-    this.cgroup.apply(pid);
-    this.cgroup.set(spec.linux?.resources ?? {});
+    cgroup.apply(pid);
+    cgroup.set(spec.linux?.resources ?? {});
     native.send(syncFd, SYNC.GO);
 
     // Stage 1: id maps on request, then the init's pid.
@@ -110,7 +111,7 @@ class Launch {
       created: new Date().toISOString(),
       started: false,
       config: spec,
-      cgroup: this.cgroup.ref,
+      cgroup: cgroup.ref,
       owner: userName(),
     };
     store.save(rec);
