@@ -1,6 +1,18 @@
 // The one cgroups interface of tsrun. Implementations (v1, v2, hybrid) live beside this
 // file; callers only ever see CgroupManager and CgroupRef.
-import type { LinuxResources } from '../../oci/types';
+import path from 'node:path';
+import type { Device, LinuxResources } from '../../oci/types';
+import { TsrunError } from '../../runtime/errors';
+import type { DeviceRule } from './convert';
+import { CGROUP_ROOT, UNIFIED_HYBRID, V1_CONTROLLERS, detectMode, hostHierarchies, ownCgroups } from './host';
+import { dirIn, innerPath } from './paths';
+import { V1Manager, type ManagerExtras } from './v1';
+import { V2Manager } from './v2';
+
+export { detectMode } from './host';
+export type { CgroupMode } from './host';
+export { cleanPath, expandSlice, systemdPath } from './paths';
+export * from './convert';
 
 /** Serializable description of a container's cgroups, stored in state.json. */
 export interface CgroupRef {
@@ -25,6 +37,22 @@ export interface CgroupManager {
   pids(): number[];
   /** Remove the directories (after the processes are gone). Never throws for ENOENT. */
   destroy(): void;
+  /** Usage counters for `events --stats`; sections the host lacks are absent. */
+  stats(): CgroupStats;
+  /**
+   * The ordered device rules of the last set() that carried linux.resources.devices.
+   * v1: already written to devices.allow/deny. v2: NOT enforced by set(); a
+   * BPF_PROG_TYPE_CGROUP_DEVICE program built from them must be attached to
+   * ref.dirs.unified by the native shim.
+   */
+  readonly deviceRules: DeviceRule[] | null;
+}
+
+/** Numbers in bytes / nanoseconds, shaped after runc's `events --stats`. */
+export interface CgroupStats {
+  memory?: { usage: number; max?: number; limit?: number; failcnt?: number };
+  pids?: { current: number; limit?: number };
+  cpu?: { total: number; user?: number; kernel?: number };
 }
 
 export interface CgroupOptions {
@@ -32,4 +60,84 @@ export interface CgroupOptions {
   cgroupsPath?: string;
   systemd?: boolean;
   rootless?: boolean;
+  /** linux.devices: the devices the container gets are also allowed in its device cgroup. */
+  linuxDevices?: Device[];
+}
+
+/**
+ * Resolve where a container's cgroups go, the way runc 1.1 does (checked on this host):
+ * absolute "/a/b" lands under every hierarchy's mountpoint; relative "a/b" and the
+ * default (the container id) land under tsrun's own cgroup in each hierarchy (on pure v2,
+ * under its parent, since our own cgroup holds processes); --systemd-cgroup maps
+ * "slice:prefix:name" to the unit's path. Nothing is created until apply().
+ */
+export function newCgroup(opts: CgroupOptions): CgroupManager {
+  const mode = detectMode();
+  const inner = innerPath(opts);
+  const hs = hostHierarchies();
+  const own = ownCgroups();
+  const dirs: Record<string, string> = {};
+  let refPath: string | undefined;
+  if (mode === 'v2') {
+    const h = hs.find((x) => x.v2 && x.mountpoint === CGROUP_ROOT)!;
+    const dir = dirIn(h, inner, path.posix.dirname(own.get('') ?? '/'));
+    dirs.unified = dir;
+    refPath = '/' + path.posix.relative(h.mountpoint, dir);
+  } else {
+    for (const h of hs) {
+      if (h.v2) continue;
+      for (const c of h.controllers) {
+        if (!V1_CONTROLLERS.includes(c) || dirs[c]) continue;
+        dirs[c] = dirIn(h, inner, own.get(c));
+        if (c === 'freezer' || refPath === undefined) refPath = '/' + path.posix.relative(h.mountpoint, dirs[c]);
+      }
+    }
+    if (mode === 'hybrid') {
+      const h = hs.find((x) => x.v2 && x.mountpoint === UNIFIED_HYBRID)!;
+      dirs.unified = dirIn(h, inner, own.get(''));
+    }
+    if (!Object.keys(dirs).length) throw new TsrunError('cgroup: no cgroup hierarchy is mounted under /sys/fs/cgroup');
+  }
+  return openCgroup({ mode, path: refPath ?? '/' + inner.replace(/^\//, ''), dirs }, opts);
+}
+
+/** Rebuild a manager from what state.json recorded. */
+export function openCgroup(ref: CgroupRef, extras: ManagerExtras = {}): CgroupManager {
+  if (ref.mode === 'v2') {
+    if (!ref.dirs.unified) throw new TsrunError(`cgroup: state records a v2 cgroup without a directory (path ${ref.path})`);
+    return new V2Manager(ref, extras);
+  }
+  return new V1Manager(ref, extras);
+}
+
+/**
+ * Signal every process of the container (kill --all): freeze so nothing forks while we
+ * walk cgroup.procs, signal, then thaw. A container that was already paused stays paused,
+ * except for SIGKILL, which a v1-frozen task only acts on once thawed.
+ */
+export function killAll(mgr: CgroupManager, signal: NodeJS.Signals | number): void {
+  const wasFrozen = mgr.isFrozen();
+  let froze = false;
+  try {
+    if (!wasFrozen) {
+      mgr.freeze();
+      froze = true;
+    }
+  } catch {
+    // No freezer: signal without it (racy against forks, as runc is without one).
+  }
+  try {
+    for (const pid of mgr.pids()) {
+      try {
+        process.kill(pid, signal);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') {
+          throw new TsrunError(`kill --all: signal ${String(signal)} to pid ${pid}: ${(e as NodeJS.ErrnoException).code}`);
+        }
+      }
+    }
+  } finally {
+    const isKill = signal === 'SIGKILL' || signal === 9;
+    if (froze || (wasFrozen && isKill)) mgr.thaw();
+  }
 }

@@ -1,0 +1,193 @@
+// cgroup v2 (unified) manager.
+import fs from 'node:fs';
+import path from 'node:path';
+import { TsrunError, fsError } from '../../runtime/errors';
+import type { LinuxResources } from '../../oci/types';
+import type { CgroupManager, CgroupRef, CgroupStats } from './index';
+import {
+  type BlockIO, type DeviceRule, type Network, type Rdma,
+  blkioToIoWeight, cpuMaxV2, effectiveDeviceRules, hugepageSize, ioMaxLines, pidsMax, rdmaLines,
+  sharesToWeight, swapV2, v2Bytes,
+} from './convert';
+import { hasFile, procsRecursive, readCg, removeTree, sleepMs, writeCg } from './fsutil';
+import type { ManagerExtras } from './v1';
+
+/**
+ * mkdir each level below `root` down to `dir`, enabling in every level above the leaf
+ * all controllers its parent offers (a child only gets controllers listed in the
+ * parent's cgroup.subtree_control). Failures to enable are left for set() to report.
+ */
+export function createV2Path(root: string, dir: string): void {
+  const rel = path.relative(root, dir);
+  if (rel.startsWith('..')) throw new TsrunError(`cgroup: ${dir} is outside the cgroup2 mount ${root}`);
+  let cur = root;
+  const parts = rel ? rel.split('/') : [];
+  for (let i = 0; i < parts.length; i++) {
+    const avail = hasFile(cur, 'cgroup.controllers') ? readCg(cur, 'cgroup.controllers').split(/\s+/).filter(Boolean) : [];
+    if (avail.length) {
+      try {
+        writeCg(cur, 'cgroup.subtree_control', avail.map((c) => '+' + c).join(' '), 'unified');
+      } catch {
+        for (const c of avail) {
+          try { writeCg(cur, 'cgroup.subtree_control', '+' + c, 'unified'); } catch { /* reported by set() */ }
+        }
+      }
+    }
+    cur = path.join(cur, parts[i]);
+    try {
+      fs.mkdirSync(cur);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(`cgroup: mkdir ${cur}`, e);
+    }
+  }
+}
+
+export class V2Manager implements CgroupManager {
+  /**
+   * v2 has no devices files: the rules must become a BPF_PROG_TYPE_CGROUP_DEVICE program
+   * attached to ref.dirs.unified by the native shim. set() records them here and does
+   * NOT enforce them; the caller must attach the program.
+   */
+  deviceRules: DeviceRule[] | null = null;
+  private readonly dir: string;
+  constructor(readonly ref: CgroupRef, private readonly extras: ManagerExtras = {}, private readonly root = '/sys/fs/cgroup') {
+    this.dir = ref.dirs.unified;
+  }
+
+  apply(pid: number): void {
+    createV2Path(this.root, this.dir);
+    try {
+      writeCg(this.dir, 'cgroup.procs', String(pid), 'unified');
+    } catch (e) {
+      if (this.extras.rootless && e instanceof TsrunError && /EACCES|EPERM|EROFS/.test(e.message)) return;
+      throw e;
+    }
+  }
+
+  /** Write one file; a missing file means its controller is not enabled for this cgroup. */
+  private w(file: string, value: string, ctrl: string): void {
+    if (!hasFile(this.dir, file)) {
+      throw new TsrunError(`cgroup v2 controller ${ctrl} is not available in ${this.dir} (no ${file}; check the parent's cgroup.subtree_control)`);
+    }
+    writeCg(this.dir, file, value, ctrl);
+  }
+
+  set(r: LinuxResources): void {
+    if (Array.isArray(r.devices)) this.deviceRules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+    if (r.cpu) this.setCpu(r.cpu);
+    if (r.memory) this.setMemory(r.memory);
+    if (r.pids) this.w('pids.max', pidsMax(r.pids.limit), 'pids');
+    for (const h of r.hugepageLimits ?? []) this.w(`hugetlb.${hugepageSize(h.pageSize)}.max`, String(h.limit), 'hugetlb');
+    if (r.blockIO) this.setIo(r.blockIO as BlockIO);
+    const n = r.network as Network | undefined;
+    if (n && (n.classID !== undefined || n.priorities?.length)) {
+      throw new TsrunError('linux.resources.network: net_cls/net_prio do not exist on cgroup v2 (use an eBPF program instead)');
+    }
+    if (r.rdma) for (const l of rdmaLines(r.rdma as Rdma)) this.w('rdma.max', l, 'rdma');
+    for (const [k, v] of Object.entries(r.unified ?? {})) {
+      if (k.includes('/') || k.startsWith('.') || !k.includes('.')) throw new TsrunError(`linux.resources.unified: invalid file name "${k}"`);
+      this.w(k, v, k.split('.')[0]);
+    }
+  }
+
+  private setCpu(c: NonNullable<LinuxResources['cpu']>): void {
+    if (c.realtimePeriod || c.realtimeRuntime) {
+      throw new TsrunError('linux.resources.cpu.realtimePeriod/realtimeRuntime: realtime scheduling is not supported on cgroup v2');
+    }
+    const weight = sharesToWeight(c.shares ?? 0);
+    if (weight) this.w('cpu.weight', String(weight), 'cpu');
+    const max = cpuMaxV2(c.quota, c.period);
+    if (max) this.w('cpu.max', max, 'cpu');
+    if (c.burst !== undefined && c.burst !== null) this.w('cpu.max.burst', String(c.burst), 'cpu');
+    if (c.idle !== undefined && c.idle !== null) this.w('cpu.idle', String(c.idle), 'cpu');
+    if (c.cpus) this.w('cpuset.cpus', c.cpus, 'cpuset');
+    if (c.mems) this.w('cpuset.mems', c.mems, 'cpuset');
+  }
+
+  private setMemory(m: NonNullable<LinuxResources['memory']>): void {
+    const swap = swapV2(m.swap, m.limit);
+    if (m.checkBeforeUpdate && m.limit && m.limit > 0 && hasFile(this.dir, 'memory.current')) {
+      const cur = Number(readCg(this.dir, 'memory.current'));
+      if (cur > m.limit) throw new TsrunError(`linux.resources.memory.limit: ${m.limit}: below current usage ${cur}`);
+    }
+    // Independent files on v2 (no memsw >= limit rule), so order only matters for errors.
+    if (swap !== undefined) {
+      if (!hasFile(this.dir, 'memory.swap.max')) {
+        if (swap !== 'max') throw new TsrunError(`cgroup memory: ${this.dir}/memory.swap.max: swap is not supported on this host`);
+      } else this.w('memory.swap.max', swap, 'memory');
+    }
+    if (m.limit) this.w('memory.max', v2Bytes(m.limit), 'memory');
+    if (m.reservation) this.w('memory.low', v2Bytes(m.reservation), 'memory');
+    // swappiness, disableOOMKiller, kernel, kernelTCP have no v2 files; runc ignores them too.
+  }
+
+  private setIo(b: BlockIO): void {
+    const bfq = hasFile(this.dir, 'io.bfq.weight');
+    if (b.weight) {
+      if (bfq) this.w('io.bfq.weight', String(b.weight), 'io');
+      else this.w('io.weight', String(blkioToIoWeight(b.weight)), 'io');
+    }
+    for (const wd of b.weightDevice ?? []) {
+      if (!wd.weight) continue;
+      if (bfq) this.w('io.bfq.weight', `${wd.major}:${wd.minor} ${wd.weight}`, 'io');
+      else this.w('io.weight', `${wd.major}:${wd.minor} ${blkioToIoWeight(wd.weight)}`, 'io');
+    }
+    for (const l of ioMaxLines(b)) this.w('io.max', l, 'io');
+  }
+
+  private waitFrozen(want: '0' | '1'): void {
+    let delay = 1;
+    for (let i = 0; i < 60; i++) {
+      const ev = readCg(this.dir, 'cgroup.events');
+      if (new RegExp(`^frozen ${want}$`, 'm').test(ev)) return;
+      sleepMs(delay);
+      delay = Math.min(delay * 2, 100);
+    }
+    throw new TsrunError(`cgroup: ${this.dir}/cgroup.events: timed out waiting for "frozen ${want}" (EBUSY)`);
+  }
+
+  freeze(): void {
+    writeCg(this.dir, 'cgroup.freeze', '1', 'freezer');
+    this.waitFrozen('1');
+  }
+
+  thaw(): void {
+    writeCg(this.dir, 'cgroup.freeze', '0', 'freezer');
+    this.waitFrozen('0');
+  }
+
+  isFrozen(): boolean {
+    if (!hasFile(this.dir, 'cgroup.freeze')) return false;
+    return readCg(this.dir, 'cgroup.freeze') === '1';
+  }
+
+  pids(): number[] {
+    return procsRecursive(this.dir);
+  }
+
+  destroy(): void {
+    removeTree(this.dir);
+  }
+
+  stats(): CgroupStats {
+    const s: CgroupStats = {};
+    const num = (f: string): number | undefined => {
+      if (!hasFile(this.dir, f)) return undefined;
+      const v = readCg(this.dir, f);
+      return v === 'max' ? undefined : Number(v);
+    };
+    if (hasFile(this.dir, 'memory.current')) {
+      s.memory = { usage: num('memory.current') ?? 0, max: num('memory.peak'), limit: num('memory.max') };
+    }
+    if (hasFile(this.dir, 'pids.current')) s.pids = { current: num('pids.current') ?? 0, limit: num('pids.max') };
+    if (hasFile(this.dir, 'cpu.stat')) {
+      const kv = new Map(readCg(this.dir, 'cpu.stat').split('\n').map((l) => l.split(' ') as [string, string]));
+      s.cpu = {
+        total: Number(kv.get('usage_usec') ?? 0) * 1000,
+        user: Number(kv.get('user_usec') ?? 0) * 1000,
+        kernel: Number(kv.get('system_usec') ?? 0) * 1000,
+      };
+    }
+    return s;
+  }
+}
