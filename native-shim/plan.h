@@ -41,14 +41,16 @@ enum plan_op {
 	OP_SETDOMAINNAME = 26, /* s0 */
 	OP_RLIMIT = 27,      /* n0 resource, n1 soft, n2 hard */
 	OP_KEYRING = 28,     /* s0 name: join a new session keyring */
-	OP_OPEN_PTY = 29,    /* before pivot: n0 rows, n1 cols: open the pty, bind /dev/console, send master, make slave stdio */
+	OP_OPEN_PTY = 29,    /* before pivot: n0 rows, n1 cols: open the pty, bind /dev/console (unless
+	                        n2 = 1, for exec), send the master, make the slave stdio */
 	OP_BOUNDING = 30,    /* n0 lo, n1 hi: keep only these caps in the bounding set */
 	OP_USER = 31,        /* n0 uid, n1 gid, n2 ngroups; followed by ngroups OP_STR (decimal) */
 	OP_CAPS = 32,        /* n0 effective, n1 permitted, n2 inheritable, n3 ambient (64-bit masks) */
 	OP_UMASK = 33,       /* n0 */
 	OP_NO_NEW_PRIVS = 34,
 	OP_CHDIR = 35,       /* s0 */
-	OP_EXEC = 36,        /* s0 PATH value; n0 argc, n1 envc, n2 preserve fds; then OP_STR args, envs */
+	OP_EXEC = 36,        /* s0 PATH value; n0 argc, n1 envc, n2 preserve fds, n3 = 1: exec at once
+	                        (tsrun exec) instead of waiting on exec.fifo; then OP_STR args, envs */
 	OP_SETSID = 37,
 	OP_SET_MOUNT_PROPAGATION = 38, /* n0 flags for "/" (MS_REC|MS_SLAVE...) */
 	OP_BIND_ROOTFS = 39, /* s0 rootfs: bind it onto itself so it is a mount point */

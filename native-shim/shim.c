@@ -521,13 +521,15 @@ static void open_pty(const struct op *o)
 		struct winsize ws = { .ws_row = o->n[0], .ws_col = o->n[1] };
 		ioctl(slave, TIOCSWINSZ, &ws);
 	}
-	make_file("/dev/console");
-	target = open_in_root("/dev/console", O_PATH | O_NOFOLLOW);
-	if (target < 0)
-		fail("open", "/dev/console", errno);
-	if (mount(fd_path(slave, fdp), fd_path(target, fdp2), NULL, MS_BIND, NULL) < 0)
-		fail("bind pty onto", "/dev/console", errno);
-	close(target);
+	if (!o->n[2]) {
+		make_file("/dev/console");
+		target = open_in_root("/dev/console", O_PATH | O_NOFOLLOW);
+		if (target < 0)
+			fail("open", "/dev/console", errno);
+		if (mount(fd_path(slave, fdp), fd_path(target, fdp2), NULL, MS_BIND, NULL) < 0)
+			fail("bind pty onto", "/dev/console", errno);
+		close(target);
+	}
 	/* Hand the master to whoever listens on --console-socket (SCM_RIGHTS). */
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = name, .iov_len = strlen(name) };
@@ -646,14 +648,16 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 	send_msg(SYNC_READY, 0, NULL);
 	close(sync_fd);
 	sync_fd = -1;
-	/* Block until `tsrun start` opens the fifo for reading. */
-	int w = open(fd_path(fifo_fd, fdp), O_WRONLY | O_CLOEXEC);
-	if (w < 0)
-		fail("open exec fifo", "", errno);
-	if (write(w, "0", 1) != 1)
-		fail("write exec fifo", "", errno);
-	close(w);
-	close(fifo_fd);
+	if (!o->n[3]) {
+		/* Block until `tsrun start` opens the fifo for reading. */
+		int w = open(fd_path(fifo_fd, fdp), O_WRONLY | O_CLOEXEC);
+		if (w < 0)
+			fail("open exec fifo", "", errno);
+		if (write(w, "0", 1) != 1)
+			fail("write exec fifo", "", errno);
+		close(w);
+		close(fifo_fd);
+	}
 	for (int i = 0; i < n_start_hooks; i++) {
 		struct op h;
 		plan_p = start_hooks[i];

@@ -3,7 +3,7 @@
 // forked children only run raw syscalls.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Mount, Spec, Device, NamespaceType } from '../oci/types';
+import type { Device, Mount, NamespaceType, Process, Spec } from '../oci/types';
 import { TsrunError } from '../runtime/errors';
 import { capMask } from './capabilities';
 import { MS, parseMountOptions } from './mount-options';
@@ -172,14 +172,21 @@ export function buildPlan(input: PlanInput): Plan {
   if (spec.root?.readonly) w.op(OP.REMOUNT_ROOT_RO);
   if (spec.hostname !== undefined && spec.hostname !== '') w.op(OP.SETHOSTNAME, [], [spec.hostname]);
   if (spec.domainname !== undefined && spec.domainname !== '') w.op(OP.SETDOMAINNAME, [], [spec.domainname]);
+  addProcess(w, proc, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: false });
+  return { bytes: w.build(), newUserNs };
+}
+
+/** The per-process part of a launch, shared by create and exec: from oom_score_adj to execve. */
+function addProcess(w: PlanWriter, proc: Process, o: { id: string; noNewKeyring: boolean; preserveFds: number; exec: boolean }) {
   if (proc.oomScoreAdj !== undefined) w.op(OP.WRITE, [0], ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)]);
-  for (const r of proc.rlimits ?? []) {
+  for (const [i, r] of (proc.rlimits ?? []).entries()) {
     const res = RLIMITS[r.type];
-    if (res === undefined) throw new TsrunError(`config.json: /process/rlimits: unknown rlimit type "${r.type}"`);
+    if (res === undefined) throw new TsrunError(`config.json: /process/rlimits/${i}/type: unknown rlimit "${r.type}"`);
     w.op(OP.RLIMIT, [res, BigInt(r.soft), BigInt(r.hard)]);
   }
-  if (!input.noNewKeyring) w.op(OP.KEYRING, [], [input.id]);
-  if (!proc.terminal) w.op(OP.SETSID);
+  if (!o.noNewKeyring) w.op(OP.KEYRING, [], [o.id]);
+  // A new session detaches the container from the caller's terminal (with a pty, OPEN_PTY did it).
+  if (!proc.terminal && !o.exec) w.op(OP.SETSID);
   w.op(OP.CHDIR, [], [proc.cwd]);
 
   const caps = proc.capabilities ?? {};
@@ -198,11 +205,44 @@ export function buildPlan(input: PlanInput): Plan {
   if (proc.noNewPrivileges) w.op(OP.NO_NEW_PRIVS);
 
   const env = proc.env ?? [];
-  const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
   const args = proc.args ?? [];
-  w.op(OP.EXEC, [args.length, env.length, input.preserveFds], [pathVar]);
+  w.op(OP.EXEC, [args.length, env.length, o.preserveFds, o.exec ? 1 : 0], [pathVar]);
   w.list(args).list(env);
-  return { bytes: w.build(), newUserNs };
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Namespace file names under /proc/<pid>/ns. */
+const NS_FILES: Record<NamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+
+export interface ExecPlanInput {
+  id: string;
+  /** Host pid of the container init, whose namespaces the process joins. */
+  initPid: number;
+  namespaces: NamespaceType[];
+  process: Process;
+  consoleSocket?: string;
+  noNewKeyring: boolean;
+  preserveFds: number;
+}
+
+/** `tsrun exec`: join every namespace of the container, then the same process setup as create. */
+export function buildExecPlan(input: ExecPlanInput): Buffer {
+  const w = new PlanWriter();
+  const order = [...input.namespaces].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
+  for (const t of order) w.op(OP.SETNS, [CLONE_FLAGS[t]], [`/proc/${input.initPid}/ns/${NS_FILES[t]}`]);
+  w.op(OP.CLONE_INIT);
+  w.op(OP.WAIT_PARENT);
+  if (input.process.terminal) {
+    if (!input.consoleSocket) throw new TsrunError('process.terminal is true: --console-socket is required');
+    w.op(OP.CONSOLE_CONNECT, [], [input.consoleSocket]);
+    w.op(OP.OPEN_PTY, [input.process.consoleSize?.height ?? 0, input.process.consoleSize?.width ?? 0, 1]);
+  }
+  addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true });
+  return w.build();
 }
 
 function addHooks(w: PlanWriter, phase: 1 | 2, hooks: Spec['hooks'] extends infer H ? H extends Record<string, infer L> ? L | undefined : never : never) {
