@@ -13,5 +13,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm ci rejects this npm's own lock files (optional platform packages missing): install
+  # from the lock with npm install instead.
+  npm install --no-audit --no-fund --loglevel=error
 fi
