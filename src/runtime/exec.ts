@@ -1,0 +1,135 @@
+// `exec`: run another process in a created or running container. It joins every namespace
+// and the cgroup of the init, then gets the same process setup as the init (user, caps,
+// rlimits, cwd...). Foreground: wait for it and return its exit code; --detach: leave it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openCgroup } from '../linux/cgroups';
+import { buildExecPlan } from '../linux/plan';
+import { exitCodeOf, loadNative, SYNC } from '../native/shim';
+import type { Process } from '../oci/types';
+import { TsrunError, fsError } from './errors';
+import type { GlobalOptions } from './options';
+import { deriveStatus } from './status';
+import { Store } from './store';
+
+export interface ExecOptions {
+  id: string;
+  /** The process: from --process FILE or built from the command line over config.process. */
+  process: Process;
+  consoleSocket?: string;
+  pidFile?: string;
+  detach: boolean;
+  preserveFds: number;
+  /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
+  const store = new Store(g.root);
+  const rec = store.load(o.id);
+  const status = deriveStatus(rec, store);
+  if (status !== 'running' && status !== 'created') {
+    throw new TsrunError(`cannot exec in a ${status} container`);
+  }
+  if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
+  if (o.consoleSocket && !fs.statSync(o.consoleSocket, { throwIfNoEntry: false })?.isSocket()) {
+    throw new TsrunError(`--console-socket ${o.consoleSocket}: not a unix socket`);
+  }
+  const native = loadNative();
+  const plan = buildExecPlan({
+    id: o.id,
+    initPid: rec.pid,
+    namespaces: (rec.config.linux?.namespaces ?? []).map((n) => n.type),
+    process: o.process,
+    consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
+    noNewKeyring: true,
+    preserveFds: o.preserveFds,
+  });
+  const { pid: stage1, syncFd } = native.spawn(plan);
+  let child = 0;
+  try {
+    if (rec.cgroup) openCgroup(rec.cgroup).apply(stage1);
+    native.send(syncFd, SYNC.GO);
+    const m = native.recv(syncFd, 30_000);
+    if (!m || m.type !== SYNC.INIT_PID) throw new TsrunError(m?.type === SYNC.ERROR ? m.text : 'exec: joining the container failed');
+    child = m.value;
+    native.wait(stage1);
+    native.send(syncFd, SYNC.GO);
+    const ready = native.recv(syncFd, 30_000);
+    if (!ready || ready.type !== SYNC.READY) {
+      throw new TsrunError(ready?.type === SYNC.ERROR ? ready.text : 'exec: the process died before exec');
+    }
+  } catch (err) {
+    for (const pid of [stage1, child]) {
+      if (!pid) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+        native.wait(pid);
+      } catch {
+        /* gone already */
+      }
+    }
+    throw err;
+  } finally {
+    native.close(syncFd);
+  }
+  if (o.pidFile) {
+    const abs = path.resolve(o.pidFile);
+    const tmp = `${abs}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, String(child));
+      fs.renameSync(tmp, abs);
+    } catch (err) {
+      throw fsError(`write pid file ${abs}`, err);
+    }
+  }
+  if (o.detach) return 0;
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(child, sig);
+    } catch {
+      /* exited */
+    }
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    return exitCodeOf(await native.waitAsync(child));
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
+}
+
+/** runc's exec flags applied over the container's config.process. */
+export function processFromFlags(
+  base: Process,
+  f: { args: string[]; cwd?: string; env?: string[]; user?: string; additionalGids?: number[]; caps?: string[]; noNewPrivs?: boolean; tty?: boolean },
+): Process {
+  const p: Process = JSON.parse(JSON.stringify(base));
+  p.args = f.args;
+  p.terminal = !!f.tty;
+  if (f.cwd) p.cwd = f.cwd;
+  if (f.env?.length) p.env = mergeEnv(p.env ?? [], f.env);
+  if (f.user) {
+    const [u, gr] = f.user.split(':');
+    const uid = Number(u);
+    const gid = gr === undefined ? 0 : Number(gr);
+    if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new TsrunError(`--user ${f.user}: expected UID[:GID] numbers`);
+    p.user = { ...p.user, uid, gid };
+  }
+  if (f.additionalGids?.length) p.user.additionalGids = f.additionalGids;
+  if (f.caps?.length) {
+    const c = (p.capabilities ??= {});
+    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) {
+      c[set] = [...new Set([...(c[set] ?? []), ...f.caps])];
+    }
+  }
+  if (f.noNewPrivs) p.noNewPrivileges = true;
+  return p;
+}
+
+function mergeEnv(base: string[], extra: string[]): string[] {
+  const out = new Map(base.map((e) => [e.split('=')[0], e]));
+  for (const e of extra) out.set(e.split('=')[0], e);
+  return [...out.values()];
+}
