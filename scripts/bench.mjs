@@ -215,6 +215,7 @@ function setupVariants() {
         const env = { ...process.env };
         delete env.NODE_EXTRA_CA_CERTS;
         addVariant('tsrun (no CA env)', 'tsrun-noca', bin, env, local, why);
+        if (!caSet) variants.at(-1).notes.push('NODE_EXTRA_CA_CERTS was not set: same env as the tsrun column');
       }
     } else if (r === 'runc' || r === 'crun') {
       const bin = which(r);

@@ -367,8 +367,9 @@ export async function opCreateMany(rt, prefix, n, conc = 2) {
   const memBefore = memAvailableKb();
   const pids = [];
   let next = 0;
+  const stop = { failed: false };
   const worker = async () => {
-    while (next < n) {
+    while (next < n && !stop.failed) {
       checkAbort();
       const id = `${prefix}${String(next++).padStart(3, '0')}`;
       const c = await createHeld(rt, id, rt.bundleSleep);
@@ -376,7 +377,7 @@ export async function opCreateMany(rt, prefix, n, conc = 2) {
       pids.push(c.pid);
     }
   };
-  await Promise.all(Array.from({ length: conc }, worker));
+  await workers(conc, worker, stop);
   await sleep(200);
   const memAfter = memAvailableKb();
   const rss = pids.map((p) => statusKb(p, 'VmRSS'));
@@ -406,20 +407,35 @@ export async function opDeleteMany(rt, prefix) {
   return { deleted: ids.length - errs.length, errors: errs.slice(0, 3) };
 }
 
+/** Run `conc` copies of `fn`; the first failure stops the others, all are awaited, then it is thrown. */
+async function workers(conc, fn, stop) {
+  const res = await Promise.allSettled(
+    Array.from({ length: conc }, () =>
+      fn().catch((e) => {
+        stop.failed = true;
+        throw e;
+      }),
+    ),
+  );
+  const bad = res.find((r) => r.status === 'rejected');
+  if (bad) throw bad.reason;
+}
+
 /** `conc` workers loop create/start/wait/delete for `seconds`; containers completed per second. */
 export async function opThroughput(rt, prefix, conc, seconds) {
   let count = 0;
   let n = 0;
   const t0 = nowMs();
   const deadline = t0 + seconds * 1000;
+  const stop = { failed: false };
   const worker = async () => {
-    while (nowMs() < deadline) {
+    while (nowMs() < deadline && !stop.failed) {
       checkAbort();
       await opLifecycle(rt, `${prefix}${n++}`);
       count++;
     }
   };
-  await Promise.all(Array.from({ length: conc }, worker));
+  await workers(conc, worker, stop);
   const elapsed = (nowMs() - t0) / 1000;
   return { count, elapsed, rate: count / elapsed };
 }
