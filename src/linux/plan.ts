@@ -189,6 +189,16 @@ function addProcess(w: PlanWriter, proc: Process, o: { id: string; noNewKeyring:
   if (!proc.terminal && !o.exec) w.op(OP.SETSID);
   w.op(OP.CHDIR, [], [proc.cwd]);
 
+  if (proc.apparmorProfile) {
+    // Like runc: the profile applies at execve; a host without AppArmor cannot honour it.
+    if (!appArmorEnabled()) throw new TsrunError(`config.json: /process/apparmorProfile: "${proc.apparmorProfile}" given but AppArmor is not enabled on this host`);
+    w.op(OP.WRITE, [0], ['/proc/self/attr/apparmor/exec', `exec ${proc.apparmorProfile}`]);
+  }
+  // selinuxLabel is ignored where SELinux is disabled, as runc's label calls are no-ops there.
+  if (proc.selinuxLabel && fs.existsSync('/sys/fs/selinux/enforce')) {
+    throw new TsrunError('config.json: /process/selinuxLabel: SELinux labels are not supported by tsrun yet');
+  }
+
   const caps = proc.capabilities ?? {};
   const bounding = capMask(caps.bounding).mask;
   w.op(OP.BOUNDING, [bounding & 0xffffffffn, bounding >> 32n]);
@@ -209,6 +219,14 @@ function addProcess(w: PlanWriter, proc: Process, o: { id: string; noNewKeyring:
   const args = proc.args ?? [];
   w.op(OP.EXEC, [args.length, env.length, o.preserveFds, o.exec ? 1 : 0], [pathVar]);
   w.list(args).list(env);
+}
+
+function appArmorEnabled(): boolean {
+  try {
+    return fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
+  } catch {
+    return false;
+  }
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
