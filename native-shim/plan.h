@@ -56,6 +56,7 @@ enum plan_op {
 	OP_BIND_ROOTFS = 39, /* s0 rootfs: bind it onto itself so it is a mount point */
 	OP_TIMENS_OFFSETS = 40, /* s0 content for /proc/self/timens_offsets (stage 1) */
 	OP_DUMPABLE = 41,    /* n0 */
+	OP_PERSONALITY = 42, /* n0 persona */
 	OP_END = 99,
 };
 

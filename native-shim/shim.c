@@ -16,6 +16,7 @@
 #include <linux/openat2.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -786,6 +787,10 @@ static void __attribute__((noreturn)) run_init(void)
 		case OP_NO_NEW_PRIVS:
 			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 				fail("set no_new_privs", "", errno);
+			break;
+		case OP_PERSONALITY:
+			if (personality((unsigned long)o.n[0]) < 0)
+				fail("set personality", "", errno);
 			break;
 		case OP_DUMPABLE:
 			prctl(PR_SET_DUMPABLE, o.n[0], 0, 0, 0);

@@ -17,7 +17,7 @@ export const OP = {
   REMOUNT_ROOT_RO: 24, SETHOSTNAME: 25, SETDOMAINNAME: 26, RLIMIT: 27, KEYRING: 28,
   OPEN_PTY: 29, BOUNDING: 30, USER: 31, CAPS: 32, UMASK: 33, NO_NEW_PRIVS: 34, CHDIR: 35,
   EXEC: 36, SETSID: 37, SET_MOUNT_PROPAGATION: 38, BIND_ROOTFS: 39, TIMENS_OFFSETS: 40,
-  DUMPABLE: 41, END: 99,
+  DUMPABLE: 41, PERSONALITY: 42, END: 99,
 } as const;
 
 const MNT_IS_FILE = 1;
@@ -113,6 +113,8 @@ export function buildPlan(input: PlanInput): Plan {
   const newNs = (t: NamespaceType) => namespaces.some((n) => n.type === t && !n.path);
   const userNs = has('user');
 
+  refuseUnsupported(spec);
+
   // ---- stage 1: namespaces ----
   const joinUser = namespaces.find((n) => n.type === 'user' && n.path);
   if (joinUser) w.op(OP.SETNS, [CLONE_FLAGS.user], [joinUser.path!]);
@@ -170,6 +172,11 @@ export function buildPlan(input: PlanInput): Plan {
   for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
   for (const p of linux.readonlyPaths ?? []) w.op(OP.READONLY, [], [p]);
   if (spec.root?.readonly) w.op(OP.REMOUNT_ROOT_RO);
+  if (linux.personality) {
+    const domain = (linux.personality as { domain?: string }).domain;
+    if (domain !== 'LINUX' && domain !== 'LINUX32') throw new TsrunError(`config.json: /linux/personality/domain: unsupported "${domain}"`);
+    w.op(OP.PERSONALITY, [domain === 'LINUX32' ? 0x0008 : 0]);
+  }
   if (spec.hostname !== undefined && spec.hostname !== '') w.op(OP.SETHOSTNAME, [], [spec.hostname]);
   if (spec.domainname !== undefined && spec.domainname !== '') w.op(OP.SETDOMAINNAME, [], [spec.domainname]);
   addProcess(w, proc, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: false });
@@ -219,6 +226,18 @@ function addProcess(w: PlanWriter, proc: Process, o: { id: string; noNewKeyring:
   const args = proc.args ?? [];
   w.op(OP.EXEC, [args.length, env.length, o.preserveFds, o.exec ? 1 : 0], [pathVar]);
   w.list(args).list(env);
+}
+
+/** Config that tsrun cannot honour is an error, never silently ignored. */
+function refuseUnsupported(spec: Spec): void {
+  const linux = spec.linux ?? {};
+  if (linux.intelRdt) throw new TsrunError('config.json: /linux/intelRdt: Intel RDT is not supported by tsrun');
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (m.uidMappings || m.gidMappings) throw new TsrunError(`config.json: /mounts/${i}: id-mapped mounts are not supported by tsrun`);
+  });
+  if (linux.mountLabel && fs.existsSync('/sys/fs/selinux/enforce')) {
+    throw new TsrunError('config.json: /linux/mountLabel: SELinux labels are not supported by tsrun yet');
+  }
 }
 
 function appArmorEnabled(): boolean {
