@@ -57,6 +57,8 @@ enum plan_op {
 	OP_TIMENS_OFFSETS = 40, /* s0 content for /proc/self/timens_offsets (stage 1) */
 	OP_DUMPABLE = 41,    /* n0 */
 	OP_PERSONALITY = 42, /* n0 persona */
+	OP_SECCOMP = 43,     /* s0 hex of struct sock_filter[n1], n0 SECCOMP_FILTER_FLAG_*, n2 = 1: load
+	                        right before execve (with no_new_privs) instead of now */
 	OP_END = 99,
 };
 

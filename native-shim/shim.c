@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -59,6 +61,10 @@ static const uint8_t *start_hooks[MAX_HOOKS];
 static int n_start_hooks;
 static char *list_a[MAX_LIST], *list_b[MAX_LIST];
 static char errmsg[4096];
+static struct sock_filter seccomp_prog[4096];
+static unsigned short seccomp_len;
+static unsigned int seccomp_flags;
+static int seccomp_deferred;
 static char pathbuf[4096], pathbuf2[4096];
 
 /* ---------- small helpers that need no libc state ---------- */
@@ -619,6 +625,36 @@ static const char *find_program(const char *prog, const char *path)
 	return "";
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void read_seccomp(const struct op *o)
+{
+	const char *hex = o->s[0];
+	size_t n = o->n[1];
+	if (n == 0 || n > sizeof seccomp_prog / sizeof seccomp_prog[0] || strlen(hex) != n * 16)
+		fail("seccomp filter: bad length", "", EINVAL);
+	unsigned char *out = (unsigned char *)seccomp_prog;
+	for (size_t i = 0; i < n * 8; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			fail("seccomp filter: bad hex", "", EINVAL);
+		out[i] = hi << 4 | lo;
+	}
+	seccomp_len = n;
+	seccomp_flags = o->n[0];
+}
+
+static void load_seccomp(void)
+{
+	struct sock_fprog prog = { .len = seccomp_len, .filter = seccomp_prog };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, seccomp_flags, &prog) < 0)
+		fail("load seccomp filter", "", errno);
+	seccomp_len = 0;
+}
+
 static void __attribute__((noreturn)) do_exec(const struct op *o)
 {
 	char fdp[64];
@@ -666,6 +702,8 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 		run_hook(&h);
 	}
 	reset_signals();
+	if (seccomp_deferred)
+		load_seccomp(); /* last: the filter may forbid everything but execve */
 	execve(prog, list_a, list_b);
 	fail("exec", prog, errno);
 }
@@ -787,6 +825,12 @@ static void __attribute__((noreturn)) run_init(void)
 		case OP_NO_NEW_PRIVS:
 			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 				fail("set no_new_privs", "", errno);
+			break;
+		case OP_SECCOMP:
+			read_seccomp(&o);
+			seccomp_deferred = o.n[2];
+			if (!seccomp_deferred)
+				load_seccomp();
 			break;
 		case OP_PERSONALITY:
 			if (personality((unsigned long)o.n[0]) < 0)

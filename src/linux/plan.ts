@@ -8,6 +8,7 @@ import { TsrunError } from '../runtime/errors';
 import { capMask } from './capabilities';
 import { MS, parseMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
+import { compileSeccomp } from './seccomp';
 
 /** Keep in sync with native-shim/plan.h (enum plan_op); a unit test compares them. */
 export const OP = {
@@ -17,7 +18,7 @@ export const OP = {
   REMOUNT_ROOT_RO: 24, SETHOSTNAME: 25, SETDOMAINNAME: 26, RLIMIT: 27, KEYRING: 28,
   OPEN_PTY: 29, BOUNDING: 30, USER: 31, CAPS: 32, UMASK: 33, NO_NEW_PRIVS: 34, CHDIR: 35,
   EXEC: 36, SETSID: 37, SET_MOUNT_PROPAGATION: 38, BIND_ROOTFS: 39, TIMENS_OFFSETS: 40,
-  DUMPABLE: 41, PERSONALITY: 42, END: 99,
+  DUMPABLE: 41, PERSONALITY: 42, SECCOMP: 43, END: 99,
 } as const;
 
 const MNT_IS_FILE = 1;
@@ -52,6 +53,11 @@ export class PlanWriter {
     }
     this.chunks.push(buf);
     return this;
+  }
+
+  /** A deferred op(): emit it later by calling the returned function. */
+  opArgs(code: number, n: Num[] = [], s: string[] = []): () => void {
+    return () => void this.op(code, n, s);
   }
 
   list(items: string[]): this {
@@ -179,12 +185,17 @@ export function buildPlan(input: PlanInput): Plan {
   }
   if (spec.hostname !== undefined && spec.hostname !== '') w.op(OP.SETHOSTNAME, [], [spec.hostname]);
   if (spec.domainname !== undefined && spec.domainname !== '') w.op(OP.SETDOMAINNAME, [], [spec.domainname]);
-  addProcess(w, proc, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: false });
+  addProcess(w, proc, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: false, seccomp: linux.seccomp });
   return { bytes: w.build(), newUserNs };
 }
 
 /** The per-process part of a launch, shared by create and exec: from oom_score_adj to execve. */
-function addProcess(w: PlanWriter, proc: Process, o: { id: string; noNewKeyring: boolean; preserveFds: number; exec: boolean }) {
+function addProcess(
+  w: PlanWriter,
+  proc: Process,
+  o: { id: string; noNewKeyring: boolean; preserveFds: number; exec: boolean; seccomp?: unknown },
+) {
+  const filter = compileSeccomp(o.seccomp);
   if (proc.oomScoreAdj !== undefined) w.op(OP.WRITE, [0], ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)]);
   for (const [i, r] of (proc.rlimits ?? []).entries()) {
     const res = RLIMITS[r.type];
@@ -206,6 +217,11 @@ function addProcess(w: PlanWriter, proc: Process, o: { id: string; noNewKeyring:
     throw new TsrunError('config.json: /process/selinuxLabel: SELinux labels are not supported by tsrun yet');
   }
 
+  // Without no_new_privs the filter needs CAP_SYS_ADMIN to load: load it while still root
+  // (runc does the same); with it, load it right before execve.
+  const seccompOp = filter && w.opArgs(OP.SECCOMP, [filter.flags, filter.filter.length / 8, proc.noNewPrivileges ? 1 : 0], [filter.filter.toString('hex')]);
+  if (seccompOp && !proc.noNewPrivileges) seccompOp();
+
   const caps = proc.capabilities ?? {};
   const bounding = capMask(caps.bounding).mask;
   w.op(OP.BOUNDING, [bounding & 0xffffffffn, bounding >> 32n]);
@@ -220,6 +236,7 @@ function addProcess(w: PlanWriter, proc: Process, o: { id: string; noNewKeyring:
   ]);
   w.op(OP.UMASK, [user.umask ?? 0o022]);
   if (proc.noNewPrivileges) w.op(OP.NO_NEW_PRIVS);
+  if (seccompOp && proc.noNewPrivileges) seccompOp();
 
   const env = proc.env ?? [];
   const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
@@ -264,6 +281,8 @@ export interface ExecPlanInput {
   consoleSocket?: string;
   noNewKeyring: boolean;
   preserveFds: number;
+  /** The container's linux.seccomp: an exec'd process gets the same filter. */
+  seccomp?: unknown;
 }
 
 /** `tsrun exec`: join every namespace of the container, then the same process setup as create. */
@@ -278,7 +297,7 @@ export function buildExecPlan(input: ExecPlanInput): Buffer {
     w.op(OP.CONSOLE_CONNECT, [], [input.consoleSocket]);
     w.op(OP.OPEN_PTY, [input.process.consoleSize?.height ?? 0, input.process.consoleSize?.width ?? 0, 1]);
   }
-  addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true });
+  addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp });
   return w.build();
 }
 

@@ -45,6 +45,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
     noNewKeyring: true,
     preserveFds: o.preserveFds,
+    seccomp: rec.config.linux?.seccomp,
   });
   const { pid: stage1, syncFd } = native.spawn(plan);
   let child = 0;
