@@ -1,0 +1,80 @@
+// `delete`: free everything a container holds: its processes, cgroups and state dir, then
+// run the poststop hooks. Like runc, a created container is killed and deleted without
+// --force (containerd relies on it); a running or paused one needs --force.
+import { TsrunError } from './errors';
+import { runHooks } from './hooks';
+import type { GlobalOptions } from './options';
+import type { ContainerRecord } from './record';
+import { deriveStatus, initAlive, toState } from './status';
+import { Store } from './store';
+
+/** How long delete waits for SIGKILLed processes to disappear. */
+const GONE_TIMEOUT_MS = 10_000;
+
+export async function deleteContainer(g: GlobalOptions, id: string, force: boolean): Promise<void> {
+  const store = new Store(g.root);
+  Store.validateId(id);
+  if (!store.exists(id)) {
+    if (force) return;
+    throw new TsrunError(`container "${id}" does not exist`);
+  }
+  try {
+    await store.withLock(id, () => destroy(store, id, force));
+  } catch (err) {
+    // A concurrent delete won the race: with --force that is success.
+    if (force && !store.exists(id)) return;
+    throw err;
+  }
+}
+
+async function destroy(store: Store, id: string, force: boolean): Promise<void> {
+  let rec: ContainerRecord;
+  try {
+    rec = store.load(id);
+  } catch (err) {
+    // A dir without state.json: a create that crashed before saving, or one still running
+    // (it holds no lock then). Only --force clears it, and only the dir.
+    if (!force || store.exists(id) === false) throw err;
+    store.remove(id);
+    return;
+  }
+  const status = deriveStatus(rec, store);
+  if ((status === 'running' || status === 'paused') && !force) {
+    throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
+  }
+  const { openCgroup, killAll } = require('../linux/cgroups') as typeof import('../linux/cgroups');
+  const mgr = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  if (status !== 'stopped') {
+    if (mgr) killAll(mgr, 'SIGKILL');
+    signal(rec.pid, 'SIGKILL');
+  }
+  await waitUntil(() => !initAlive(rec), `container init (pid ${rec.pid}) did not exit after SIGKILL`);
+  if (mgr) {
+    // Without a private pid namespace the init's children outlive it: the cgroup holds them.
+    if (mgr.pids().length) {
+      killAll(mgr, 'SIGKILL');
+      await waitUntil(() => mgr.pids().length === 0, `processes of container ${id} did not exit after SIGKILL`);
+    }
+    mgr.destroy();
+  }
+  runHooks('poststop', rec.config.hooks?.poststop, toState(rec, 'stopped'), { warnOnly: true });
+  store.remove(id);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+async function waitUntil(done: () => boolean, failure: string): Promise<void> {
+  const deadline = Date.now() + GONE_TIMEOUT_MS;
+  let delay = 1;
+  while (!done()) {
+    if (Date.now() > deadline) throw new TsrunError(failure);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 20);
+  }
+}

@@ -1,0 +1,29 @@
+// `kill`: signal the init, or with --all every process in the container's cgroup. No lock:
+// signalling is idempotent, and kill must not wait behind a slow delete.
+import { TsrunError } from './errors';
+import type { GlobalOptions } from './options';
+import { deriveStatus } from './status';
+import { Store } from './store';
+
+export async function kill(g: GlobalOptions, id: string, signal: number, all: boolean): Promise<void> {
+  const store = new Store(g.root);
+  const rec = store.load(id);
+  const status = deriveStatus(rec, store);
+  if (all && rec.cgroup) {
+    const { openCgroup, killAll } = require('../linux/cgroups') as typeof import('../linux/cgroups');
+    const mgr = openCgroup(rec.cgroup);
+    // A stopped init may leave processes behind (no private pid namespace): still signal them.
+    if (status === 'stopped' && mgr.pids().length === 0) throw new TsrunError('container not running');
+    killAll(mgr, signal);
+    return;
+  }
+  if (status === 'stopped') throw new TsrunError('container not running');
+  try {
+    process.kill(rec.pid, signal);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') throw new TsrunError('container not running');
+    if (code === 'EINVAL') throw new TsrunError(`unable to signal init: invalid argument (signal ${signal})`);
+    throw new TsrunError(`unable to signal init (pid ${rec.pid}): ${code ?? String(err)}`);
+  }
+}

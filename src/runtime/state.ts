@@ -1,0 +1,11 @@
+// `state`: the container's state as runc prints it. Read-only: no lock, no cgroup code
+// unless the init is alive (paused check).
+import type { GlobalOptions } from './options';
+import { cliState, deriveStatus, type CliState } from './status';
+import { Store } from './store';
+
+export function state(g: GlobalOptions, id: string): CliState {
+  const store = new Store(g.root);
+  const rec = store.load(id);
+  return cliState(rec, deriveStatus(rec, store));
+}

@@ -1,0 +1,111 @@
+// A container's status is derived on every read, never trusted from state.json: the init
+// pid must still run with the start time recorded at create (a reused pid is someone else),
+// and a zombie init is stopped (runc and crun agree; PID 1 may take a while to reap it).
+import * as fs from 'node:fs';
+import { OCI_VERSION, type State, type Status } from '../oci/types';
+import type { ContainerRecord } from './record';
+import type { Store } from './store';
+
+export interface ProcStat {
+  /** Field 3: R, S, D, Z, X, T, t, ... */
+  state: string;
+  /** Field 22: start time in clock ticks since boot. */
+  startTime: number;
+}
+
+/**
+ * Fields 3 and 22 of /proc/<pid>/stat, or null when the process does not exist. The comm
+ * field (2) is in parentheses and may itself hold spaces and ")", so parse after the LAST ")".
+ */
+export function procStat(pid: number): ProcStat | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  return parseStat(text);
+}
+
+export function parseStat(text: string): ProcStat | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const f = text.slice(close + 2).split(' ');
+  // f[0] is field 3, so field 22 is f[19].
+  const startTime = Number(f[19]);
+  if (!f[0] || !Number.isFinite(startTime)) return null;
+  return { state: f[0], startTime };
+}
+
+export function procStartTime(pid: number): number | null {
+  return procStat(pid)?.startTime ?? null;
+}
+
+/** The recorded init still runs (same start time, not a zombie or dead task). */
+export function initAlive(rec: Pick<ContainerRecord, 'pid' | 'pidStartTime'>): boolean {
+  const st = procStat(rec.pid);
+  if (!st || st.state === 'Z' || st.state === 'X' || st.state === 'x') return false;
+  return !rec.pidStartTime || st.startTime === rec.pidStartTime;
+}
+
+export function deriveStatus(rec: ContainerRecord, store: Store): Status {
+  if (!initAlive(rec)) return 'stopped';
+  if (rec.cgroup && isFrozen(rec)) return 'paused';
+  return fs.existsSync(store.fifoPath(rec.id)) ? 'created' : 'running';
+}
+
+function isFrozen(rec: ContainerRecord): boolean {
+  // Loaded only for a live container: state of a stopped one stays cheap.
+  const { openCgroup } = require('../linux/cgroups') as typeof import('../linux/cgroups');
+  try {
+    return openCgroup(rec.cgroup!).isFrozen();
+  } catch {
+    return false;
+  }
+}
+
+/** The runtime-spec state (what hooks get on stdin). pid is absent once stopped. */
+export function toState(rec: ContainerRecord, status: Status): State {
+  // Built in the spec's field order: ociVersion, id, status, pid, bundle, annotations.
+  const out = { ociVersion: OCI_VERSION, id: rec.id, status } as State;
+  if (status !== 'stopped' && rec.pid > 0) out.pid = rec.pid;
+  out.bundle = rec.bundle;
+  const ann = rec.config?.annotations;
+  if (ann && Object.keys(ann).length) out.annotations = ann;
+  return out;
+}
+
+/** What `state` and `list --format json` print, field for field as runc 1.1 does. */
+export interface CliState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: Status;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  annotations?: Record<string, string>;
+  owner: string;
+}
+
+/** runc's layout: pid 0 once stopped, annotations omitted when empty, owner "" (list fills it). */
+export function cliState(rec: ContainerRecord, status: Status, owner = ''): CliState {
+  const out: CliState = {
+    ociVersion: OCI_VERSION,
+    id: rec.id,
+    pid: status === 'stopped' ? 0 : rec.pid,
+    status,
+    bundle: rec.bundle,
+    rootfs: rec.rootfs,
+    created: rec.created,
+    owner,
+  };
+  const ann = rec.config?.annotations;
+  if (ann && Object.keys(ann).length) {
+    delete (out as Partial<CliState>).owner;
+    out.annotations = ann;
+    out.owner = owner;
+  }
+  return out;
+}
