@@ -9,9 +9,12 @@
 //   names cannot occur on an x86_64 kernel and are ignored; unknown names are errors.
 // - Names unknown to an arch are skipped for that arch (runc: "not supported by this kernel").
 // - A rule whose action (with its errno) equals the default action is dropped (runc does).
-// - Per syscall: an unconditional rule wins over conditional ones (libseccomp drops the
-//   conditional chains); of several unconditional rules the first wins; conditional rules are
-//   tried in config order, first match wins, no match -> default action.
+// - Per syscall: an unconditional rule wins over conditional ones, in either order (as with
+//   runc; checked by test/integration/seccomp.test.ts); of several unconditional rules the first
+//   wins; conditional rules are tried in config order, first match wins, none -> default action.
+//   Known divergence: when two conditional rules with different actions BOTH match, libseccomp's
+//   decision tree (not config order) picks one (seen: larger GT datum / higher argument index
+//   first). Real profiles (Docker, Podman) have no such overlaps.
 // - args: all conditions of one rule must hold (AND), except when two conditions name the same
 //   argument index: then each condition is its own rule (OR), as runc does (Docker's profile
 //   relies on it). Comparisons are unsigned and 64-bit on x86_64/x32, 32-bit (low half) on i386.
