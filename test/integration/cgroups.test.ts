@@ -238,6 +238,16 @@ describe.skipIf(!v1ish)('cgroup v1 / hybrid manager', () => {
 
 describe.skipIf(!hybrid)('cgroup2 code paths on the hybrid unified tree', () => {
   const dir = path.join(UNIFIED, PREFIX, 'v2');
+  // createV2Path enables the root's controllers in its subtree_control (as on a v2 host);
+  // put the root of this shared tree back as we found it.
+  const rootCtl = hybrid ? read(UNIFIED, 'cgroup.subtree_control') : '';
+  afterAll(() => {
+    try { fs.rmdirSync(path.join(UNIFIED, PREFIX)); } catch { /* absent */ }
+    const before = new Set(rootCtl.split(/\s+/).filter(Boolean));
+    for (const c of read(UNIFIED, 'cgroup.subtree_control').split(/\s+/).filter(Boolean)) {
+      if (!before.has(c)) fs.writeFileSync(path.join(UNIFIED, 'cgroup.subtree_control'), `-${c}`);
+    }
+  });
   const mk = () => {
     const m = new V2Manager({ mode: 'v2', path: `${PREFIX}/v2`, dirs: { unified: dir } }, {}, UNIFIED);
     managers.push(m);
@@ -259,6 +269,18 @@ describe.skipIf(!hybrid)('cgroup2 code paths on the hybrid unified tree', () => 
     // Devices on v2 are recorded for the eBPF step, never written.
     m.set({ devices: [{ allow: false, access: 'rwm' }] });
     expect(m.deviceRules?.[0]).toMatchObject({ allow: false, type: 'a' });
+  });
+
+  it('enables controllers down the path and writes their files (hugetlb is the one v2 controller here)', () => {
+    const m = mk();
+    m.apply(sleeper());
+    if (!read(UNIFIED, 'cgroup.controllers').split(' ').includes('hugetlb') || !fs.existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB')) {
+      console.warn('[cgroups integration] v2 hugetlb write skipped: hugetlb not offered on the unified tree');
+      return;
+    }
+    expect(read(path.dirname(dir), 'cgroup.subtree_control')).toContain('hugetlb');
+    m.set({ hugepageLimits: [{ pageSize: '2MB', limit: 8 * 2097152 }] });
+    expect(read(dir, 'hugetlb.2MB.max')).toBe(String(8 * 2097152));
   });
 
   it('reports a controller that is not enabled instead of writing nothing', () => {
