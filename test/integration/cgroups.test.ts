@@ -193,6 +193,14 @@ describe.skipIf(!v1ish)('cgroup v1 / hybrid manager', () => {
     expect(m.pids()).toEqual([pid]);
   });
 
+  it('maps --systemd-cgroup slice:prefix:name to the unit path in every hierarchy (no systemd here: path only)', () => {
+    const m = newCgroup({ id: 'x', cgroupsPath: 'system.slice:tsrun:abc', systemd: true });
+    expect(m.ref.path).toBe('/system.slice/tsrun-abc.scope');
+    expect(m.ref.dirs.memory).toBe('/sys/fs/cgroup/memory/system.slice/tsrun-abc.scope');
+    if (hybrid) expect(m.ref.dirs.unified).toBe('/sys/fs/cgroup/unified/system.slice/tsrun-abc.scope');
+    expect(fs.existsSync(m.ref.dirs.memory)).toBe(false); // nothing is created before apply()
+  });
+
   const runc = spawnSync('runc', ['--version']).status === 0;
   it.skipIf(!runc)('writes the same files as Debian runc for the same linux.resources', async () => {
     // @ts-expect-error plain ESM script without types
