@@ -234,6 +234,14 @@ describe.skipIf(!v1ish)('cgroup v1 / hybrid manager', () => {
     const m = manager('mine');
     m.apply(sleeper());
     m.set(RESOURCES);
+    // The device list of a config without rules: runc still starts from deny-all + defaults.
+    const bare = manager('bare');
+    bare.apply(sleeper());
+    bare.set({ devices: [] });
+    expect(readCmp(bare.ref.dirs.devices, 'devices.list').split('\n')).toEqual([
+      'b *:* m', 'c *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm',
+      'c 10:200 rwm', 'c 136:* rwm', 'c 5:0 rwm', 'c 5:2 rwm',
+    ].sort());
     const ours: Record<string, string> = {};
     for (const [c, f] of COMPARED) {
       const p = path.join(m.ref.dirs[c] ?? '/nonexistent', f);

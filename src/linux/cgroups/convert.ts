@@ -142,7 +142,8 @@ function normalise(r: DeviceCgroupRule): DeviceRule {
 
 /**
  * Devices every container may use, appended after the config's rules as runc 1.1 does
- * (observed on this host: b *:* m, c *:* m, null, zero, full, random, urandom, tty, ptmx, pts).
+ * (observed on this host: b *:* m, c *:* m, null, zero, full, random, urandom, tty, ptmx,
+ * net/tun, pts; also when the config has no device rules at all).
  */
 export const DEFAULT_ALLOWED_DEVICES: DeviceRule[] = [
   { allow: true, type: 'c', major: -1, minor: -1, access: 'm' },
@@ -155,6 +156,7 @@ export const DEFAULT_ALLOWED_DEVICES: DeviceRule[] = [
   { allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' }, // /dev/urandom
   { allow: true, type: 'c', major: 136, minor: -1, access: 'rwm' }, // /dev/pts/*
   { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' }, // /dev/ptmx
+  { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' }, // /dev/net/tun
 ];
 
 /**
