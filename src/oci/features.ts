@@ -2,6 +2,7 @@
 // The name tables here are also what semantic.ts checks config.json against.
 import type { HookName, NamespaceType } from './types';
 import { version } from '../version';
+import { OPS, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FILTER_FLAGS } from '../linux/seccomp';
 
 export const OCI_VERSION_MIN = '1.0.0';
 export const OCI_VERSION_MAX = '1.2.0';
@@ -57,7 +58,7 @@ export interface Features {
     namespaces: string[];
     capabilities: string[];
     cgroup: { v1: boolean; v2: boolean; systemd: boolean; systemdUser: boolean };
-    seccomp: { enabled: boolean };
+    seccomp: { enabled: boolean; actions?: string[]; operators?: string[]; archs?: string[]; supportedFlags?: string[] };
     apparmor: { enabled: boolean };
     selinux: { enabled: boolean };
     intelRdt: { enabled: boolean };
@@ -77,7 +78,13 @@ export function features(): Features {
       namespaces: [...NAMESPACE_TYPES],
       capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
-      seccomp: { enabled: false },
+      seccomp: {
+        enabled: true,
+        actions: [...SECCOMP_ACTIONS],
+        operators: [...OPS],
+        archs: [...SECCOMP_ARCHES],
+        supportedFlags: Object.keys(SECCOMP_FILTER_FLAGS),
+      },
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
