@@ -1,0 +1,172 @@
+// The command-line surface, as data: runc's global flags, commands, their flags and how many
+// arguments each takes. Both parsers read this table: the fast one (fastparse.ts, no
+// dependencies, used for every well-formed command line) and yargs (yargs-cli.ts, loaded
+// only for help, --version and usage errors), so they cannot drift apart.
+
+export type FlagType = 'boolean' | 'string' | 'number' | 'array';
+
+export interface FlagDef {
+  /** Long name without dashes; also the key in Parsed.flags. */
+  name: string;
+  /** One-letter alias. */
+  alias?: string;
+  type: FlagType;
+  desc: string;
+  default?: string | number | boolean;
+  choices?: readonly string[];
+  /** Accepted for compatibility, not shown in help. */
+  hidden?: boolean;
+}
+
+export interface CommandDef {
+  name: string;
+  /** Argument synopsis for help: "<container-id> [signal]". */
+  args: string;
+  desc: string;
+  /** Allowed number of positional arguments. */
+  min: number;
+  max: number;
+  /** Everything after the first argument is arguments, never flags (exec's command line). */
+  haltAtArgs?: boolean;
+  flags: FlagDef[];
+}
+
+export const GLOBAL_FLAGS: FlagDef[] = [
+  { name: 'debug', type: 'boolean', desc: 'enable debug logging' },
+  { name: 'log', type: 'string', desc: "set the log file to write tsrun logs to (default is '/dev/stderr')" },
+  { name: 'log-format', type: 'string', desc: "set the log format ('text' (default), or 'json')", default: 'text', choices: ['text', 'json'] },
+  { name: 'root', type: 'string', desc: 'root directory for storage of container state (this should be located in tmpfs)', default: '/run/tsrun' },
+  { name: 'systemd-cgroup', type: 'boolean', desc: 'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name"' },
+  { name: 'rootless', type: 'string', desc: "ignore cgroup permission errors ('true', 'false', or 'auto')", default: 'auto', choices: ['true', 'false', 'auto'] },
+  // runc's checkpoint/restore helper path: callers (go-runc) may pass it; tsrun has no criu support.
+  { name: 'criu', type: 'string', desc: 'ignored (no checkpoint/restore)', hidden: true },
+];
+
+const ID = '<container-id>';
+
+const createFlags: FlagDef[] = [
+  { name: 'bundle', alias: 'b', type: 'string', desc: 'path to the root of the bundle directory, defaults to the current directory', default: '' },
+  { name: 'console-socket', type: 'string', desc: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
+  { name: 'pid-file', type: 'string', desc: 'specify the file to write the process id to' },
+  { name: 'no-pivot', type: 'boolean', desc: 'do not use pivot root to jail process inside rootfs' },
+  { name: 'no-new-keyring', type: 'boolean', desc: 'do not create a new session keyring for the container' },
+  { name: 'preserve-fds', type: 'number', desc: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
+];
+
+export const COMMANDS: CommandDef[] = [
+  { name: 'create', args: ID, desc: 'create a container', min: 1, max: 1, flags: createFlags },
+  {
+    name: 'run',
+    args: ID,
+    desc: 'create and run a container',
+    min: 1,
+    max: 1,
+    flags: [
+      ...createFlags,
+      { name: 'detach', alias: 'd', type: 'boolean', desc: 'detach from the container\'s process' },
+      { name: 'keep', type: 'boolean', desc: 'do not delete the container after it exits' },
+    ],
+  },
+  { name: 'start', args: ID, desc: 'executes the user defined process in a created container', min: 1, max: 1, flags: [] },
+  { name: 'state', args: ID, desc: 'output the state of a container', min: 1, max: 1, flags: [] },
+  {
+    name: 'kill',
+    args: `${ID} [signal]`,
+    desc: "kill sends the specified signal (default: SIGTERM) to the container's init process",
+    min: 1,
+    max: 2,
+    flags: [{ name: 'all', alias: 'a', type: 'boolean', desc: 'send the specified signal to all processes inside the container' }],
+  },
+  {
+    name: 'delete',
+    args: ID,
+    desc: 'delete any resources held by the container often used with detached container',
+    min: 1,
+    max: 1,
+    flags: [{ name: 'force', alias: 'f', type: 'boolean', desc: 'forcibly deletes the container if it is still running (uses SIGKILL)' }],
+  },
+  {
+    name: 'list',
+    args: '',
+    desc: 'lists containers started by tsrun with the given root',
+    min: 0,
+    max: 0,
+    flags: [
+      { name: 'format', alias: 'f', type: 'string', desc: 'select one of: table or json', default: 'table', choices: ['table', 'json'] },
+      { name: 'quiet', alias: 'q', type: 'boolean', desc: 'display only container IDs' },
+    ],
+  },
+  { name: 'pause', args: ID, desc: 'pause suspends all processes inside the container', min: 1, max: 1, flags: [] },
+  { name: 'resume', args: ID, desc: 'resumes all processes that have been previously paused', min: 1, max: 1, flags: [] },
+  {
+    name: 'exec',
+    args: `${ID} <command> [command options]`,
+    desc: 'execute new process inside the container',
+    min: 1,
+    max: Infinity,
+    haltAtArgs: true,
+    flags: [
+      { name: 'console-socket', type: 'string', desc: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
+      { name: 'cwd', type: 'string', desc: 'current working directory in the container' },
+      { name: 'env', alias: 'e', type: 'array', desc: 'set environment variables' },
+      { name: 'tty', alias: 't', type: 'boolean', desc: 'allocate a pseudo-TTY' },
+      { name: 'user', alias: 'u', type: 'string', desc: 'UID (format: <uid>[:<gid>])' },
+      { name: 'additional-gids', alias: 'g', type: 'array', desc: 'additional gids' },
+      { name: 'process', alias: 'p', type: 'string', desc: 'path to the process.json' },
+      { name: 'detach', alias: 'd', type: 'boolean', desc: 'detach from the container\'s process' },
+      { name: 'pid-file', type: 'string', desc: 'specify the file to write the process id to' },
+      { name: 'process-label', type: 'string', desc: 'set the asm process label for the process commonly used with selinux' },
+      { name: 'apparmor', type: 'string', desc: 'set the apparmor profile for the process' },
+      { name: 'no-new-privs', type: 'boolean', desc: 'set the no new privileges value for the process' },
+      { name: 'cap', alias: 'c', type: 'array', desc: 'add a capability to the bounding set for the process' },
+      { name: 'preserve-fds', type: 'number', desc: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
+      { name: 'ignore-paused', type: 'boolean', desc: 'allow exec in a paused container', hidden: true },
+    ],
+  },
+  {
+    name: 'spec',
+    args: '',
+    desc: 'create a new specification file',
+    min: 0,
+    max: 0,
+    flags: [
+      { name: 'bundle', alias: 'b', type: 'string', desc: 'path to the root of the bundle directory', default: '' },
+      { name: 'rootless', type: 'boolean', desc: 'generate a configuration for a rootless container' },
+    ],
+  },
+  { name: 'features', args: '', desc: 'show the enabled features', min: 0, max: 0, flags: [] },
+];
+
+export type FlagValue = string | number | boolean | string[] | undefined;
+
+/** A parsed command line: what a command handler gets. */
+export interface Parsed {
+  command: string;
+  /** Global flags by long name, defaults applied. */
+  global: Record<string, FlagValue>;
+  /** Command flags by long name, defaults applied. */
+  flags: Record<string, FlagValue>;
+  /** Positional arguments after the command name. */
+  args: string[];
+}
+
+export function findCommand(name: string): CommandDef | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** Defaults of a flag list (booleans false, arrays empty), keyed by long name. */
+export function defaults(flags: FlagDef[]): Record<string, FlagValue> {
+  const out: Record<string, FlagValue> = {};
+  for (const f of flags) {
+    out[f.name] = f.default ?? (f.type === 'boolean' ? false : f.type === 'array' ? [] : undefined);
+  }
+  return out;
+}
+
+/** "requires exactly 1 argument(s)" and friends, as runc words them. */
+export function argCountError(c: CommandDef, n: number): string | undefined {
+  if (n >= c.min && n <= c.max) return undefined;
+  if (c.min === c.max) return `"${c.name}" requires exactly ${c.min} argument(s)`;
+  if (n < c.min) return `"${c.name}" requires a minimum of ${c.min} argument(s)`;
+  return `"${c.name}" requires a maximum of ${c.max} argument(s)`;
+}

@@ -1,0 +1,51 @@
+// `tsrun exec [options] <id> <command> [args...]` or `exec -p process.json <id>`.
+import * as fs from 'node:fs';
+import type { Process } from '../oci/types';
+import type { GlobalOptions } from '../runtime/options';
+import type { Parsed } from './commands';
+
+export async function exec(g: GlobalOptions, p: Parsed): Promise<number> {
+  const { TsrunError } = require('../runtime/errors') as typeof import('../runtime/errors');
+  const { Store } = require('../runtime/store') as typeof import('../runtime/store');
+  const lib = require('../runtime/exec') as typeof import('../runtime/exec');
+  const f = p.flags;
+  const [id, ...cmd] = p.args;
+  let proc: Process;
+  if (f.process) {
+    const file = String(f.process);
+    try {
+      proc = JSON.parse(fs.readFileSync(file, 'utf8')) as Process;
+    } catch (err) {
+      throw new TsrunError(`--process ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  } else {
+    if (!cmd.length) throw new TsrunError('exec: no command given (usage: tsrun exec <container-id> <command> [args...])');
+    const base = new Store(g.root).load(id).config.process;
+    if (!base) throw new TsrunError(`container ${id} has no process in its config`);
+    const gids = (f['additional-gids'] as string[]).map((x) => {
+      const n = Number(x);
+      if (!Number.isInteger(n) || n < 0) throw new TsrunError(`--additional-gids ${x}: expected a number`);
+      return n;
+    });
+    proc = lib.processFromFlags(base, {
+      args: cmd,
+      cwd: f.cwd as string | undefined,
+      env: f.env as string[],
+      user: f.user as string | undefined,
+      additionalGids: gids,
+      caps: f.cap as string[],
+      noNewPrivs: !!f['no-new-privs'],
+      tty: !!f.tty,
+    });
+    if (f.apparmor) proc.apparmorProfile = String(f.apparmor);
+    if (f['process-label']) proc.selinuxLabel = String(f['process-label']);
+  }
+  return lib.exec(g, {
+    id,
+    process: proc,
+    consoleSocket: (f['console-socket'] as string | undefined) || undefined,
+    pidFile: (f['pid-file'] as string | undefined) || undefined,
+    detach: !!f.detach,
+    preserveFds: Number(f['preserve-fds'] ?? 0),
+  });
+}

@@ -1,0 +1,10 @@
+// `tsrun features`: the runtime-spec features document.
+import type { GlobalOptions } from '../runtime/options';
+import type { Parsed } from './commands';
+import { write } from './output';
+
+export async function features(_g: GlobalOptions, _p: Parsed): Promise<number> {
+  const lib = require('../oci/features') as typeof import('../oci/features');
+  write(1, JSON.stringify(lib.features(), null, 4) + '\n');
+  return 0;
+}

@@ -1,0 +1,36 @@
+// `tsrun pause <id>` / `tsrun resume <id>`: freeze and thaw the container's cgroup.
+// Small enough to live here; move into runtime/ if a library caller needs it.
+import type { GlobalOptions } from '../runtime/options';
+import type { Parsed } from './commands';
+
+async function withContainer(g: GlobalOptions, id: string, fn: (status: string, mgr: import('../linux/cgroups').CgroupManager) => void): Promise<void> {
+  const { Store } = require('../runtime/store') as typeof import('../runtime/store');
+  const { deriveStatus } = require('../runtime/status') as typeof import('../runtime/status');
+  const { TsrunError } = require('../runtime/errors') as typeof import('../runtime/errors');
+  const { openCgroup } = require('../linux/cgroups') as typeof import('../linux/cgroups');
+  const store = new Store(g.root);
+  Store.validateId(id);
+  await store.withLock(id, () => {
+    const rec = store.load(id);
+    if (!rec.cgroup) throw new TsrunError(`container ${id} has no cgroup to freeze`);
+    fn(deriveStatus(rec, store), openCgroup(rec.cgroup));
+  });
+}
+
+export async function pause(g: GlobalOptions, p: Parsed): Promise<number> {
+  const { TsrunError } = require('../runtime/errors') as typeof import('../runtime/errors');
+  await withContainer(g, p.args[0], (status, mgr) => {
+    if (status !== 'running' && status !== 'created') throw new TsrunError('container not running');
+    mgr.freeze();
+  });
+  return 0;
+}
+
+export async function resume(g: GlobalOptions, p: Parsed): Promise<number> {
+  const { TsrunError } = require('../runtime/errors') as typeof import('../runtime/errors');
+  await withContainer(g, p.args[0], (status, mgr) => {
+    if (status !== 'paused') throw new TsrunError('container not paused');
+    mgr.thaw();
+  });
+  return 0;
+}

@@ -1,0 +1,9 @@
+// `tsrun run [-d] [--keep] <id>`: the exit code is the container's (128+signal if killed).
+import type { GlobalOptions } from '../runtime/options';
+import type { Parsed } from './commands';
+import { createOptions } from './create';
+
+export async function run(g: GlobalOptions, p: Parsed): Promise<number> {
+  const lib = require('../runtime/run') as typeof import('../runtime/run');
+  return lib.run(g, { ...createOptions(p), detach: !!p.flags.detach, keep: !!p.flags.keep });
+}
