@@ -62,6 +62,7 @@ class Launch {
       cgroupsPath: spec.linux?.cgroupsPath,
       systemd: this.g.systemdCgroup,
       rootless: this.g.rootless,
+      linuxDevices: spec.linux?.devices,
     });
     this.cgroup = cgroup;
     const plan = buildPlan({
@@ -82,7 +83,9 @@ class Launch {
     this.stage1 = pid;
     this.syncFd = syncFd;
     cgroup.apply(pid);
-    cgroup.set(spec.linux?.resources ?? {});
+    // An absent device list still means runc's default policy (deny all but the basics).
+    const resources = spec.linux?.resources ?? {};
+    cgroup.set({ ...resources, devices: resources.devices ?? [] });
     native.send(syncFd, SYNC.GO);
 
     // Stage 1: id maps on request, then the init's pid.
