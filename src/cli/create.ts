@@ -1,11 +1,11 @@
 // `tsrun create [-b bundle] <id>` and the options `run` shares with it.
 import * as path from 'node:path';
+import { TsrunError } from '../runtime/errors';
 import type { CreateOptions, GlobalOptions } from '../runtime/options';
 import type { Parsed } from './commands';
 
 export function createOptions(p: Parsed): CreateOptions {
   const f = p.flags;
-  const { TsrunError } = require('../runtime/errors') as typeof import('../runtime/errors');
   const fds = Number(f['preserve-fds'] ?? 0);
   if (!Number.isInteger(fds) || fds < 0) throw new TsrunError(`--preserve-fds ${String(f['preserve-fds'])}: expected a number >= 0`);
   return {
@@ -20,7 +20,7 @@ export function createOptions(p: Parsed): CreateOptions {
 }
 
 export async function create(g: GlobalOptions, p: Parsed): Promise<number> {
-  const lib = require('../runtime/create') as typeof import('../runtime/create');
+  const lib = await import('../runtime/create');
   await lib.create(g, createOptions(p));
   return 0;
 }

@@ -1,13 +1,13 @@
 // `tsrun exec [options] <id> <command> [args...]` or `exec -p process.json <id>`.
 import * as fs from 'node:fs';
 import type { Process } from '../oci/types';
+import { TsrunError } from '../runtime/errors';
 import type { GlobalOptions } from '../runtime/options';
+import { Store } from '../runtime/store';
 import type { Parsed } from './commands';
 
 export async function exec(g: GlobalOptions, p: Parsed): Promise<number> {
-  const { TsrunError } = require('../runtime/errors') as typeof import('../runtime/errors');
-  const { Store } = require('../runtime/store') as typeof import('../runtime/store');
-  const lib = require('../runtime/exec') as typeof import('../runtime/exec');
+  const lib = await import('../runtime/exec');
   const f = p.flags;
   const [id, ...cmd] = p.args;
   let proc: Process;

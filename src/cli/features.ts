@@ -4,7 +4,7 @@ import type { Parsed } from './commands';
 import { write } from './output';
 
 export async function features(_g: GlobalOptions, _p: Parsed): Promise<number> {
-  const lib = require('../oci/features') as typeof import('../oci/features');
+  const lib = await import('../oci/features');
   write(1, JSON.stringify(lib.features(), null, 4) + '\n');
   return 0;
 }

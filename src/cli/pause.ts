@@ -1,13 +1,13 @@
 // `tsrun pause <id>` / `tsrun resume <id>`: freeze and thaw the container's cgroup.
 // Small enough to live here; move into runtime/ if a library caller needs it.
+import { openCgroup, type CgroupManager } from '../linux/cgroups';
+import { TsrunError } from '../runtime/errors';
 import type { GlobalOptions } from '../runtime/options';
+import { deriveStatus } from '../runtime/status';
+import { Store } from '../runtime/store';
 import type { Parsed } from './commands';
 
-async function withContainer(g: GlobalOptions, id: string, fn: (status: string, mgr: import('../linux/cgroups').CgroupManager) => void): Promise<void> {
-  const { Store } = require('../runtime/store') as typeof import('../runtime/store');
-  const { deriveStatus } = require('../runtime/status') as typeof import('../runtime/status');
-  const { TsrunError } = require('../runtime/errors') as typeof import('../runtime/errors');
-  const { openCgroup } = require('../linux/cgroups') as typeof import('../linux/cgroups');
+async function withContainer(g: GlobalOptions, id: string, fn: (status: string, mgr: CgroupManager) => void): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   await store.withLock(id, () => {
@@ -18,7 +18,6 @@ async function withContainer(g: GlobalOptions, id: string, fn: (status: string, 
 }
 
 export async function pause(g: GlobalOptions, p: Parsed): Promise<number> {
-  const { TsrunError } = require('../runtime/errors') as typeof import('../runtime/errors');
   await withContainer(g, p.args[0], (status, mgr) => {
     if (status !== 'running' && status !== 'created') throw new TsrunError('container not running');
     mgr.freeze();
@@ -27,7 +26,6 @@ export async function pause(g: GlobalOptions, p: Parsed): Promise<number> {
 }
 
 export async function resume(g: GlobalOptions, p: Parsed): Promise<number> {
-  const { TsrunError } = require('../runtime/errors') as typeof import('../runtime/errors');
   await withContainer(g, p.args[0], (status, mgr) => {
     if (status !== 'paused') throw new TsrunError('container not paused');
     mgr.thaw();

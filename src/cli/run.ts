@@ -4,6 +4,6 @@ import type { Parsed } from './commands';
 import { createOptions } from './create';
 
 export async function run(g: GlobalOptions, p: Parsed): Promise<number> {
-  const lib = require('../runtime/run') as typeof import('../runtime/run');
+  const lib = await import('../runtime/run');
   return lib.run(g, { ...createOptions(p), detach: !!p.flags.detach, keep: !!p.flags.keep });
 }

@@ -1,12 +1,12 @@
 // `tsrun spec [-b bundle] [--rootless]`: write a default config.json, never over an existing one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TsrunError, fsError } from '../runtime/errors';
 import type { GlobalOptions } from '../runtime/options';
 import type { Parsed } from './commands';
 
 export async function spec(_g: GlobalOptions, p: Parsed): Promise<number> {
-  const { TsrunError, fsError } = require('../runtime/errors') as typeof import('../runtime/errors');
-  const { defaultSpec } = require('../oci/spec-default') as typeof import('../oci/spec-default');
+  const { defaultSpec } = await import('../oci/spec-default');
   const file = path.join(String(p.flags.bundle || '.'), 'config.json');
   const text = JSON.stringify(defaultSpec({ rootless: !!p.flags.rootless }), null, '\t') + '\n';
   try {

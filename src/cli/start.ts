@@ -1,9 +1,9 @@
 // `tsrun start <id>`
+import { start as startContainer } from '../runtime/start';
 import type { GlobalOptions } from '../runtime/options';
 import type { Parsed } from './commands';
 
 export async function start(g: GlobalOptions, p: Parsed): Promise<number> {
-  const lib = require('../runtime/start') as typeof import('../runtime/start');
-  await lib.start(g, p.args[0]);
+  await startContainer(g, p.args[0]);
   return 0;
 }

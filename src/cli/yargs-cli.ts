@@ -15,12 +15,13 @@ the Open Container Initiative (OCI) format, a compatible reimplementation of run
 export function parseWithYargs(argv: readonly string[], versionText: () => string): YargsResult {
   let parsed: Parsed | undefined;
   let usageError: string | undefined;
+  argv = shadowedBooleans(endExecFlags(argv));
   const y = yargs([...argv])
     .scriptName('tsrun')
     .usage(`$0 [global options] command [command options] [arguments...]\n\n${ABOUT}`)
     .parserConfiguration({
       'boolean-negation': false, // --no-pivot is a flag of its own, not "pivot=false"
-      'duplicate-arguments-array': false, // a repeated flag: the last one wins, as in runc
+      // A repeated flag gives an array: kept for array flags (exec -e), else the last one wins.
       'camel-case-expansion': false,
       'strip-aliased': true,
       'parse-positional-numbers': false, // container id "007" stays "007"
@@ -30,7 +31,7 @@ export function parseWithYargs(argv: readonly string[], versionText: () => strin
     .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
     .help('help')
     .alias('help', 'h')
-    .strict()
+    .strictOptions()
     .exitProcess(false)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
@@ -41,13 +42,13 @@ export function parseWithYargs(argv: readonly string[], versionText: () => strin
       c.name,
       c.desc,
       (sub: Argv) => {
-        sub.usage(`$0 ${c.name}${c.flags.length ? ' [command options]' : ''}${c.args ? ' ' + c.args : ''}`).options(optionsOf(c.flags));
-        if (c.haltAtArgs) sub.parserConfiguration({ 'halt-at-non-option': true });
-        return sub;
+        sub.usage(`$0 ${c.name}${c.flags.length ? ' [command options]' : ''}${c.args ? ' ' + c.args : ''}`);
+        // A command flag named like a global one (spec --rootless) replaces it here.
+        return sub.options(optionsOf(c.flags));
       },
       (a: Record<string, unknown>) => {
         parsed = toParsed(c, a);
-        usageError ??= argCountError(c, parsed.args.length);
+        usageError ??= badChoice(GLOBAL_FLAGS, parsed.global) ?? badChoice(c.flags, parsed.flags) ?? argCountError(c, parsed.args.length);
       },
     );
   }
@@ -69,23 +70,82 @@ function optionsOf(flags: FlagDef[]): Record<string, Options> {
   for (const f of flags) {
     const o: Options = { describe: f.desc, hidden: f.hidden };
     if (f.alias) o.alias = f.alias;
-    if (f.choices) o.choices = [...f.choices];
+    // Choices are checked in badChoice(): yargs would also apply the global --rootless
+    // choices to spec's boolean --rootless.
+    if (f.choices) o.describe += ` (one of: ${f.choices.join(', ')})`;
     if (f.default !== undefined) o.default = f.default;
-    if (f.type === 'array') {
-      o.type = 'string';
-      o.array = true;
-    } else o.type = f.type;
+    // Arrays are repeated flags (-e A -e B); yargs' greedy arrays would eat the arguments.
+    o.type = f.type === 'array' ? 'string' : f.type;
     out[f.name] = o;
   }
   return out;
 }
 
+/**
+ * exec's command line is everything after the container id, flags included (runc stops
+ * parsing there): put a "--" after the id so yargs leaves the rest alone.
+ */
+function endExecFlags(argv: readonly string[]): readonly string[] {
+  const all = [...GLOBAL_FLAGS, ...(COMMANDS.find((c) => c.name === 'exec')?.flags ?? [])];
+  const takesValue = (a: string) => {
+    if (a.includes('=')) return false;
+    const f = all.find((x) => (a.startsWith('--') ? x.name === a.slice(2) : x.alias === a.slice(1)));
+    return !!f && f.type !== 'boolean';
+  };
+  let seenExec = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return argv;
+    if (a.startsWith('-') && a !== '-') {
+      if (takesValue(a)) i++;
+      continue;
+    }
+    if (!seenExec) {
+      if (a !== 'exec') return argv;
+      seenExec = true;
+      continue;
+    }
+    return [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)];
+  }
+  return argv;
+}
+
+function badChoice(flags: FlagDef[], values: Record<string, FlagValue>): string | undefined {
+  for (const f of flags) {
+    const v = values[f.name];
+    if (f.choices && v !== undefined && !f.choices.includes(String(v))) {
+      return `Invalid values:\n  Argument: ${f.name}, Given: ${JSON.stringify(v)}, Choices: ${f.choices.map((c) => JSON.stringify(c)).join(', ')}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A bare boolean command flag named like a global string flag (spec --rootless vs the global
+ * --rootless VALUE) confuses yargs, which knows one option per name: spell it --name=true.
+ */
+function shadowedBooleans(argv: readonly string[]): readonly string[] {
+  const cmdAt = argv.findIndex((a) => COMMANDS.some((c) => c.name === a));
+  if (cmdAt < 0) return argv;
+  const cmd = COMMANDS.find((c) => c.name === argv[cmdAt])!;
+  const names = cmd.flags.filter((f) => f.type === 'boolean' && GLOBAL_FLAGS.some((g) => g.name === f.name)).map((f) => `--${f.name}`);
+  if (!names.length) return argv;
+  const end = argv.indexOf('--');
+  return argv.map((a, i) => (i > cmdAt && (end < 0 || i < end) && names.includes(a) ? `${a}=true` : a));
+}
+
 function toParsed(c: CommandDef, a: Record<string, unknown>): Parsed {
-  const pick = (flags: FlagDef[]) => {
+  const pick = (flags: FlagDef[], shadowed: FlagDef[] = []) => {
     const out: Record<string, FlagValue> = {};
     for (const f of flags) {
+      if (shadowed.some((x) => x.name === f.name)) {
+        out[f.name] = f.default ?? (f.type === 'boolean' ? false : undefined);
+        continue;
+      }
       let v = a[f.name] as FlagValue;
-      if (f.type === 'boolean') v = !!v;
+      if (Array.isArray(v) && f.type !== 'array') v = v[v.length - 1];
+      // 'true'/'false': a boolean that yargs typed as the same-named global string (spec --rootless).
+      if (f.type === 'boolean') v = v === 'true' || v === true;
       else if (f.type === 'array') v = v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
       else if (f.type === 'string' && v !== undefined) v = String(v);
       out[f.name] = v;
@@ -93,5 +153,5 @@ function toParsed(c: CommandDef, a: Record<string, unknown>): Parsed {
     return out;
   };
   const rest = (a._ as (string | number)[]).slice(1).map(String);
-  return { command: c.name, global: pick(GLOBAL_FLAGS), flags: pick(c.flags), args: rest };
+  return { command: c.name, global: pick(GLOBAL_FLAGS, c.flags), flags: pick(c.flags), args: rest };
 }

@@ -1,6 +1,7 @@
 // `delete`: free everything a container holds: its processes, cgroups and state dir, then
 // run the poststop hooks. Like runc, a created container is killed and deleted without
 // --force (containerd relies on it); a running or paused one needs --force.
+import { killAll, openCgroup } from '../linux/cgroups';
 import { TsrunError } from './errors';
 import { runHooks } from './hooks';
 import type { GlobalOptions } from './options';
@@ -42,7 +43,6 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
   if ((status === 'running' || status === 'paused') && !force) {
     throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
-  const { openCgroup, killAll } = require('../linux/cgroups') as typeof import('../linux/cgroups');
   const mgr = rec.cgroup ? openCgroup(rec.cgroup) : null;
   if (status !== 'stopped') {
     if (mgr) killAll(mgr, 'SIGKILL');

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Hook, HookName, State } from '../oci/types';
 import { TsrunError } from './errors';
+import { logWarn } from './log';
 
 export interface HookOptions {
   /** poststart/poststop: a failure is logged as a warning and the next hook still runs. */
@@ -23,8 +24,7 @@ export function runHooks(kind: HookName, hooks: Hook[] | undefined, state: State
       runHook(hook, input, `${kind} hook #${i} (${hook.path})`);
     } catch (err) {
       if (!opts.warnOnly) throw err;
-      const log = opts.log ?? (require('./log') as typeof import('./log')).logWarn;
-      log((err as Error).message);
+      (opts.log ?? logWarn)((err as Error).message);
     }
   });
 }

@@ -1,5 +1,6 @@
 // `kill`: signal the init, or with --all every process in the container's cgroup. No lock:
 // signalling is idempotent, and kill must not wait behind a slow delete.
+import { killAll, openCgroup } from '../linux/cgroups';
 import { TsrunError } from './errors';
 import type { GlobalOptions } from './options';
 import { deriveStatus } from './status';
@@ -10,7 +11,6 @@ export async function kill(g: GlobalOptions, id: string, signal: number, all: bo
   const rec = store.load(id);
   const status = deriveStatus(rec, store);
   if (all && rec.cgroup) {
-    const { openCgroup, killAll } = require('../linux/cgroups') as typeof import('../linux/cgroups');
     const mgr = openCgroup(rec.cgroup);
     // A stopped init may leave processes behind (no private pid namespace): still signal them.
     if (status === 'stopped' && mgr.pids().length === 0) throw new TsrunError('container not running');

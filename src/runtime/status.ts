@@ -2,6 +2,7 @@
 // pid must still run with the start time recorded at create (a reused pid is someone else),
 // and a zombie init is stopped (runc and crun agree; PID 1 may take a while to reap it).
 import * as fs from 'node:fs';
+import { openCgroup } from '../linux/cgroups';
 import { OCI_VERSION, type State, type Status } from '../oci/types';
 import type { ContainerRecord } from './record';
 import type { Store } from './store';
@@ -56,8 +57,6 @@ export function deriveStatus(rec: ContainerRecord, store: Store): Status {
 }
 
 function isFrozen(rec: ContainerRecord): boolean {
-  // Loaded only for a live container: state of a stopped one stays cheap.
-  const { openCgroup } = require('../linux/cgroups') as typeof import('../linux/cgroups');
   try {
     return openCgroup(rec.cgroup!).isFrozen();
   } catch {
