@@ -25,6 +25,11 @@ export interface Native {
   close(fd: number): void;
   mkfifo(path: string, mode: number): void;
   errnoName(errno: number): string;
+  /**
+   * Load a BPF_PROG_TYPE_CGROUP_DEVICE program (struct bpf_insn[]) and make it the device
+   * filter of a cgroup2 dir, replacing the ones attached there. Throws an Error with errno.
+   */
+  attachDeviceProgram(insns: Buffer, cgroupDir: string): void;
 }
 
 let native: Native | undefined;
@@ -44,6 +49,9 @@ export function loadNative(): Native {
   const mkfifo = libc.func('int mkfifo(const char *path, uint32_t mode)');
   const errnoLoc = libc.func('int *__errno_location()');
   const strerrorname = libc.func('const char *strerrorname_np(int errnum)');
+  const attachDev = shim.func(
+    'int tsrun_attach_device_prog(const uint8_t *insns, size_t count, const char *cgroup_dir, _Out_ uint8_t *log, size_t loglen)',
+  );
   const lastErrno = (): number => koffi.decode(errnoLoc(), 'int') as number;
   const name = (e: number): string => (strerrorname(e) as string | null) ?? `errno ${e}`;
 
@@ -94,6 +102,17 @@ export function loadNative(): Native {
       }
     },
     errnoName: name,
+    attachDeviceProgram(insns, cgroupDir) {
+      const log = Buffer.alloc(65536);
+      const r = attachDev(insns, insns.length / 8, cgroupDir, log, log.length) as number;
+      if (r < 0) {
+        // "<step>[: verifier log]": one line with the step and the log's last two lines (the verdict).
+        const end = log.indexOf(0);
+        const lines = log.subarray(0, end < 0 ? log.length : end).toString().split('\n').filter(Boolean);
+        const what = [lines[0] ?? 'bpf', ...lines.slice(1).slice(-2)].join(' ');
+        throw Object.assign(new Error(`${what}: ${name(-r)}`), { errno: -r });
+      }
+    },
   };
   return native;
 }

@@ -9,6 +9,7 @@ import {
   blkioToIoWeight, cpuMaxV2, effectiveDeviceRules, hugepageSize, ioMaxLines, pidsMax, rdmaLines,
   sharesToWeight, swapV2, v2Bytes,
 } from './convert';
+import { attachDeviceRules } from './devices-bpf';
 import { hasFile, procsRecursive, readCg, removeTree, sleepMs, writeCg } from './fsutil';
 import type { ManagerExtras } from './v1';
 
@@ -44,9 +45,8 @@ export function createV2Path(root: string, dir: string): void {
 
 export class V2Manager implements CgroupManager {
   /**
-   * v2 has no devices files: the rules must become a BPF_PROG_TYPE_CGROUP_DEVICE program
-   * attached to ref.dirs.unified by the native shim. set() records them here and does
-   * NOT enforce them; the caller must attach the program.
+   * v2 has no devices files: set() records the rules here and attaches them to
+   * ref.dirs.unified as a BPF_PROG_TYPE_CGROUP_DEVICE program (devices-bpf.ts).
    */
   deviceRules: DeviceRule[] | null = null;
   private readonly dir: string;
@@ -73,7 +73,10 @@ export class V2Manager implements CgroupManager {
   }
 
   set(r: LinuxResources): void {
-    if (Array.isArray(r.devices)) this.deviceRules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+    if (Array.isArray(r.devices)) {
+      this.deviceRules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+      attachDeviceRules(this.dir, this.deviceRules, { rootless: this.extras.rootless });
+    }
     if (r.cpu) this.setCpu(r.cpu);
     if (r.memory) this.setMemory(r.memory);
     if (r.pids) this.w('pids.max', pidsMax(r.pids.limit), 'pids');
