@@ -17,7 +17,7 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-store-'));
   const esbuild = await import('esbuild');
   bundled = path.join(tmp, 'store.cjs');
-  esbuild.buildSync({ entryPoints: [path.join(REPO, 'src/runtime/store.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundled, logLevel: 'error' });
+  esbuild.buildSync({ entryPoints: [path.join(REPO, 'src/runtime/store.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundled, external: ['koffi'], logLevel: 'error' });
 });
 afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
