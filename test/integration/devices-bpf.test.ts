@@ -137,6 +137,14 @@ describe.skipIf(!!why)('device programs in the kernel', () => {
       .toEqual(['OK', 'OK', 'OK', 'EPERM', 'EPERM', 'OK', 'EPERM']);
   });
 
+  it('device numbers of 2^31 and more (compared through a register) pass the verifier', () => {
+    const d = mkcg();
+    attachDeviceRules(d, [denyAll, rule(true, 'c', 0xffffffff, 0x80000000), rule(true, 'c', 1, 3)]);
+    expect(probeIn(d, 'r:/dev/null', 'r:/dev/zero')).toEqual(['OK', 'EPERM']);
+    attachDeviceRules(d, [rule(true, 'a'), rule(false, 'c', 0x80000001, -1, 'r'), rule(false, 'c', 1, 5, 'r')]);
+    expect(probeIn(d, 'r:/dev/null', 'r:/dev/zero')).toEqual(['OK', 'EPERM']);
+  });
+
   it('block vs char', () => {
     const d = mkcg();
     attachDeviceRules(d, [denyAll, rule(true, 'b', -1, -1, 'm'), rule(true, 'b', 1, 3)]);
