@@ -29,8 +29,8 @@ enum plan_op {
 	OP_CHROOT_PREP = 15, /* s0 rootfs: chdir into it */
 	OP_PIVOT = 16,       /* pivot_root into the cwd (n0 = 1: no pivot, MS_MOVE + chroot) */
 	OP_WRITE = 17,       /* s0 path, s1 content (n0 = 1: relative to rootfs before pivot) */
-	OP_OPEN_FIFO = 18,   /* s0 exec.fifo path (host), opened O_PATH before pivot */
-	OP_CONSOLE_CONNECT = 19, /* s0 console socket path (host) */
+	OP_OPEN_FIFO = 18,   /* s0 exec.fifo path (host), opened O_PATH by stage 1 before any namespace */
+	OP_CONSOLE_CONNECT = 19, /* s0 console socket path (host), connected by stage 1 likewise */
 	OP_HOOK = 20,        /* s0 path, n0 phase (1 createContainer, 2 startContainer), n1 timeout s,
 	                        n2 argc, n3 envc; followed by argc + envc OP_STR ops */
 	OP_STR = 21,         /* s0: an element of the preceding list */

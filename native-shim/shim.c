@@ -59,7 +59,9 @@ static char payload[65536]; /* from the parent: "<creating state>\0<created stat
 static const char *hook_state[3];
 static const uint8_t *start_hooks[MAX_HOOKS];
 static int n_start_hooks;
-static char *list_a[MAX_LIST], *list_b[MAX_LIST];
+static char *list_a[MAX_LIST], *list_b[MAX_LIST];   /* the process's argv and envp */
+static char *hook_a[MAX_LIST], *hook_b[MAX_LIST];   /* a hook's: hooks run after the process's lists are read */
+static char hookmsg[4096], progbuf[4096];
 static char errmsg[4096];
 static struct sock_filter seccomp_prog[4096];
 static unsigned short seccomp_len;
@@ -210,13 +212,16 @@ static const char *split_parent(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* mkdir -p of path inside the root, each step resolved inside the root. */
-static void mkdir_all(const char *path, mode_t mode)
+/* mkdir -p of path inside the root, each step resolved inside the root. A dangling symlink
+ * on the way is followed (inside the root) and its target created, as runc's securejoin does. */
+static void mkdir_all_depth(const char *path, mode_t mode, int depth)
 {
-	char buf[4096];
+	char buf[4096], link[4096], target[4096];
 	size_t len = strlen(path);
 	if (len >= sizeof buf)
 		fail("path too long:", path, ENAMETOOLONG);
+	if (depth > 40)
+		fail("too many levels of symbolic links in", path, ELOOP);
 	memcpy(buf, path, len + 1);
 	for (size_t i = 1; i <= len; i++) {
 		if (buf[i] != '/' && buf[i] != 0)
@@ -231,14 +236,35 @@ static void mkdir_all(const char *path, mode_t mode)
 			int pfd = open_in_root(pathbuf2, O_PATH | O_DIRECTORY);
 			if (pfd < 0)
 				fail("open", pathbuf2, errno);
-			if (mkdirat(pfd, name, mode) < 0 && errno != EEXIST)
-				fail("mkdir", buf, errno);
-			close(pfd);
+			if (mkdirat(pfd, name, mode) < 0) {
+				if (errno != EEXIST)
+					fail("mkdir", buf, errno);
+				ssize_t n = readlinkat(pfd, name, link, sizeof link - 1);
+				if (n > 0) {
+					link[n] = 0;
+					char *t = target, *end = target + sizeof target;
+					if (link[0] != '/') {
+						t = put(t, end, pathbuf2);
+						t = put(t, end, "/");
+					}
+					put(t, end, link);
+					close(pfd);
+					mkdir_all_depth(target, mode, depth + 1);
+					pfd = -1;
+				}
+			}
+			if (pfd >= 0)
+				close(pfd);
 		} else {
 			fail("open", buf, errno);
 		}
 		buf[i] = saved;
 	}
+}
+
+static void mkdir_all(const char *path, mode_t mode)
+{
+	mkdir_all_depth(path, mode, 0);
 }
 
 /* Make sure a file exists at path (for bind mounts of files and device nodes). */
@@ -301,8 +327,9 @@ static void do_mount(const struct op *o)
 		char *p = put(pathbuf, pathbuf + sizeof pathbuf, *type ? type : "bind");
 		p = put(p, pathbuf + sizeof pathbuf, " ");
 		p = put(p, pathbuf + sizeof pathbuf, src);
-		p = put(p, pathbuf + sizeof pathbuf, " on");
-		fail("mount", pathbuf, err), (void)p;
+		p = put(p, pathbuf + sizeof pathbuf, " on ");
+		put(p, pathbuf + sizeof pathbuf, dst);
+		fail("mount", pathbuf, err);
 	}
 	close(fd);
 	if (!reflags && !prop)
@@ -460,8 +487,8 @@ static void run_hook(const struct op *o)
 	const char *phase = o->n[0] == 1 ? "createContainer" : "startContainer";
 	const char *state = hook_state[o->n[0]] ? hook_state[o->n[0]] : "{}";
 	int p[2], pidfd = -1, status;
-	read_list(list_a, o->n[2]);
-	read_list(list_b, o->n[3]);
+	read_list(hook_a, o->n[2]);
+	read_list(hook_b, o->n[3]);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		fail("pipe for hook", o->s[0], errno);
 	pid_t pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
@@ -470,7 +497,7 @@ static void run_hook(const struct op *o)
 	if (pid == 0) {
 		dup2(p[0], 0);
 		reset_signals();
-		execve(o->s[0], list_a[0] ? list_a : (char *[]){ (char *)o->s[0], NULL }, list_b);
+		execve(o->s[0], hook_a[0] ? hook_a : (char *[]){ (char *)o->s[0], NULL }, hook_b);
 		_exit(127);
 	}
 	close(p[0]);
@@ -488,7 +515,7 @@ static void run_hook(const struct op *o)
 	do
 		r = poll(&pfd, 1, timeout);
 	while (r < 0 && errno == EINTR);
-	char *m = pathbuf, *end = pathbuf + sizeof pathbuf;
+	char *m = hookmsg, *end = hookmsg + sizeof hookmsg;
 	m = put(m, end, phase);
 	m = put(m, end, " hook ");
 	m = put(m, end, o->s[0]);
@@ -498,14 +525,14 @@ static void run_hook(const struct op *o)
 		m = put(m, end, " timed out after ");
 		m = put_int(m, end, o->n[1]);
 		put(m, end, "s");
-		fail(pathbuf, "", 0);
+		fail(hookmsg, "", 0);
 	}
 	waitpid(pid, &status, 0);
 	close(pidfd);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		m = put(m, end, WIFEXITED(status) ? " exited with status " : " killed by signal ");
 		put_int(m, end, WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-		fail(pathbuf, "", 0);
+		fail(hookmsg, "", 0);
 	}
 }
 
@@ -611,14 +638,14 @@ static const char *find_program(const char *prog, const char *path)
 	while (p && *p) {
 		const char *colon = strchr(p, ':');
 		size_t len = colon ? (size_t)(colon - p) : strlen(p);
-		if (len + strlen(prog) + 2 < sizeof pathbuf) {
-			memcpy(pathbuf, p, len);
+		if (len + strlen(prog) + 2 < sizeof progbuf) {
+			memcpy(progbuf, p, len);
 			if (!len)
-				pathbuf[len++] = '.';
-			pathbuf[len] = '/';
-			strcpy(pathbuf + len + 1, prog);
-			if (stat(pathbuf, &st) == 0 && S_ISREG(st.st_mode) && access(pathbuf, X_OK) == 0)
-				return pathbuf;
+				progbuf[len++] = '.';
+			progbuf[len] = '/';
+			strcpy(progbuf + len + 1, prog);
+			if (stat(progbuf, &st) == 0 && S_ISREG(st.st_mode) && access(progbuf, X_OK) == 0)
+				return progbuf;
 		}
 		p = colon ? colon + 1 : NULL;
 	}
@@ -744,21 +771,6 @@ static void __attribute__((noreturn)) run_init(void)
 		case OP_SYMLINK:
 			do_symlink(&o);
 			break;
-		case OP_OPEN_FIFO:
-			fifo_fd = open(o.s[0], O_PATH | O_CLOEXEC);
-			if (fifo_fd < 0)
-				fail("open exec fifo", o.s[0], errno);
-			break;
-		case OP_CONSOLE_CONNECT: {
-			struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
-			if (strlen(o.s[0]) >= sizeof sa.p)
-				fail("console socket path too long:", o.s[0], ENAMETOOLONG);
-			strcpy(sa.p, o.s[0]);
-			console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (console_fd < 0 || connect(console_fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-				fail("connect to console socket", o.s[0], errno);
-			break;
-		}
 		case OP_HOOK:
 			if (o.n[0] == 2) {
 				/* startContainer hooks run after `start`: remember where they are; the
@@ -858,11 +870,36 @@ static void __attribute__((noreturn)) run_init(void)
 	fail("launch plan ended without exec", "", EINVAL);
 }
 
+/* Ops stage 1 runs before joining namespaces: opened as host root, inherited by the init. */
+static int early_op(const struct op *o)
+{
+	switch (o->code) {
+	case OP_OPEN_FIFO:
+		fifo_fd = open(o->s[0], O_PATH | O_CLOEXEC);
+		if (fifo_fd < 0)
+			fail("open exec fifo", o->s[0], errno);
+		return 1;
+	case OP_CONSOLE_CONNECT: {
+		struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
+		if (strlen(o->s[0]) >= sizeof sa.p)
+			fail("console socket path too long:", o->s[0], ENAMETOOLONG);
+		strcpy(sa.p, o->s[0]);
+		console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (console_fd < 0 || connect(console_fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+			fail("connect to console socket", o->s[0], errno);
+		return 1;
+	}
+	}
+	return 0;
+}
+
 static void __attribute__((noreturn)) run_stage1(void)
 {
 	struct op o;
 	wait_go(); /* the parent has put us in the container's cgroups */
 	while (next_op(&o)) {
+		if (early_op(&o))
+			continue;
 		switch (o.code) {
 		case OP_SETNS: {
 			int fd = open(o.s[0], O_RDONLY | O_CLOEXEC);

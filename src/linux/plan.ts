@@ -121,7 +121,15 @@ export function buildPlan(input: PlanInput): Plan {
 
   refuseUnsupported(spec);
 
-  // ---- stage 1: namespaces ----
+  // ---- stage 1: fds the init needs, opened as host root (a user namespace root may not
+  // reach them), then namespaces ----
+  w.op(OP.OPEN_FIFO, [], [input.fifoPath]);
+  if (proc.terminal) {
+    if (!input.consoleSocket) throw new TsrunError('process.terminal is true: --console-socket is required');
+    w.op(OP.CONSOLE_CONNECT, [], [input.consoleSocket]);
+  } else if (input.consoleSocket) {
+    throw new TsrunError('--console-socket given but process.terminal is false');
+  }
   const joinUser = namespaces.find((n) => n.type === 'user' && n.path);
   if (joinUser) w.op(OP.SETNS, [CLONE_FLAGS.user], [joinUser.path!]);
   for (const ns of namespaces) {
@@ -157,14 +165,7 @@ export function buildPlan(input: PlanInput): Plan {
   }
   addDevices(w, linux.devices ?? [], userNs, devMounted);
 
-  if (proc.terminal) {
-    if (!input.consoleSocket) throw new TsrunError('process.terminal is true: --console-socket is required');
-    w.op(OP.CONSOLE_CONNECT, [], [input.consoleSocket]);
-    w.op(OP.OPEN_PTY, [proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0]);
-  } else if (input.consoleSocket) {
-    throw new TsrunError('--console-socket given but process.terminal is false');
-  }
-  w.op(OP.OPEN_FIFO, [], [input.fifoPath]);
+  if (proc.terminal) w.op(OP.OPEN_PTY, [proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0]);
   w.op(OP.MKDIR, [0o755], [proc.cwd]);
 
   addHooks(w, 1, spec.hooks?.createContainer);
@@ -288,13 +289,15 @@ export interface ExecPlanInput {
 /** `tsrun exec`: join every namespace of the container, then the same process setup as create. */
 export function buildExecPlan(input: ExecPlanInput): Buffer {
   const w = new PlanWriter();
+  if (input.process.terminal) {
+    if (!input.consoleSocket) throw new TsrunError('process.terminal is true: --console-socket is required');
+    w.op(OP.CONSOLE_CONNECT, [], [input.consoleSocket]);
+  }
   const order = [...input.namespaces].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
   for (const t of order) w.op(OP.SETNS, [CLONE_FLAGS[t]], [`/proc/${input.initPid}/ns/${NS_FILES[t]}`]);
   w.op(OP.CLONE_INIT);
   w.op(OP.WAIT_PARENT);
   if (input.process.terminal) {
-    if (!input.consoleSocket) throw new TsrunError('process.terminal is true: --console-socket is required');
-    w.op(OP.CONSOLE_CONNECT, [], [input.consoleSocket]);
     w.op(OP.OPEN_PTY, [input.process.consoleSize?.height ?? 0, input.process.consoleSize?.width ?? 0, 1]);
   }
   addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp });

@@ -24,21 +24,24 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> 
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
-  const launch = new Launch(g, o, store, spec, bundleDir, rootfs);
-  try {
-    launch.run();
-  } catch (err) {
-    launch.cleanup();
-    throw err;
-  }
+  await store.withLock(o.id, () => {
+    const launch = new Launch(g, o, store, spec, bundleDir, rootfs);
+    try {
+      launch.run();
+    } catch (err) {
+      launch.cleanup();
+      throw err;
+    }
+  });
 }
 
 class Launch {
-  private native: Native = loadNative();
+  private native!: Native;
   private cgroup: CgroupManager | null = null;
   private stage1 = 0;
   private init = 0;
   private syncFd = -1;
+  private rec: ContainerRecord | null = null;
 
   constructor(
     private g: GlobalOptions,
@@ -50,6 +53,7 @@ class Launch {
   ) {}
 
   run(): void {
+    this.native = loadNative();
     const { spec, o, store, native } = this;
     const fifo = store.fifoPath(o.id);
     native.mkfifo(fifo, 0o622);
@@ -118,16 +122,18 @@ class Launch {
       owner: userName(),
     };
     store.save(rec);
+    this.rec = rec;
 
     // Runtime-namespace hooks, then let the init build the rootfs and exec-wait.
-    const creating = toState(rec, 'creating');
-    runHooks('prestart', spec.hooks?.prestart, creating);
-    runHooks('createRuntime', spec.hooks?.createRuntime, creating);
-    const created = toState(rec, 'created');
+    // prestart (deprecated) historically ran at start: runtime-tools expects "created" there.
+    runHooks('prestart', spec.hooks?.prestart, toState(rec, 'created'));
+    runHooks('createRuntime', spec.hooks?.createRuntime, toState(rec, 'creating'));
+    // Hooks inside the container see the init's pid in the container's pid namespace.
+    const inner = { ...rec, pid: nsPid(this.init) };
     native.send(
       syncFd,
       SYNC.GO,
-      Buffer.from(`${JSON.stringify(creating)}\0${JSON.stringify(created)}\0`),
+      Buffer.from(`${JSON.stringify(toState(inner, 'creating'))}\0${JSON.stringify(toState(inner, 'created'))}\0`),
     );
     const m = this.receive('setting up the container');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
@@ -145,7 +151,7 @@ class Launch {
     return m;
   }
 
-  /** Undo a failed create: processes, cgroups, state dir. Never throws. */
+  /** Undo a failed create: processes, cgroups, state dir, then the poststop hooks. Never throws. */
   cleanup(): void {
     for (const pid of [this.stage1, this.init]) {
       if (!pid) continue;
@@ -171,6 +177,8 @@ class Launch {
     } catch {
       /* best effort */
     }
+    // The spec continues a failed create at poststop (only once something was created).
+    if (this.rec) runHooks('poststop', this.spec.hooks?.poststop, toState(this.rec, 'stopped'), { warnOnly: true });
   }
 }
 
@@ -181,6 +189,17 @@ function writeIdMaps(pid: number, uid?: IdMapping[], gid?: IdMapping[]): void {
     if (gid?.length) fs.writeFileSync(`/proc/${pid}/gid_map`, fmt(gid));
   } catch (err) {
     throw fsError(`write uid/gid mappings of pid ${pid}`, err);
+  }
+}
+
+/** The pid of a process in its own (innermost) pid namespace: the NSpid line's last field. */
+function nsPid(pid: number): number {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^NSpid:\s*(.*)$/m);
+    const last = Number(line?.[1].trim().split(/\s+/).pop());
+    return Number.isInteger(last) && last > 0 ? last : pid;
+  } catch {
+    return pid;
   }
 }
 

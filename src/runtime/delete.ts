@@ -1,6 +1,7 @@
 // `delete`: free everything a container holds: its processes, cgroups and state dir, then
-// run the poststop hooks. Like runc, a created container is killed and deleted without
-// --force (containerd relies on it); a running or paused one needs --force.
+// run the poststop hooks. As the runtime-spec says (and runtime-tools' delete test checks),
+// only a stopped container is deleted without --force. runc 1.1.5 also deletes a created one;
+// callers that rely on that pass --force (containerd does for never-started tasks).
 import { killAll, openCgroup } from '../linux/cgroups';
 import { TsrunError } from './errors';
 import { runHooks } from './hooks';
@@ -40,7 +41,7 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
     return;
   }
   const status = deriveStatus(rec, store);
-  if ((status === 'running' || status === 'paused') && !force) {
+  if (status !== 'stopped' && !force) {
     throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
   const mgr = rec.cgroup ? openCgroup(rec.cgroup) : null;
