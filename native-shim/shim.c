@@ -55,6 +55,7 @@ static int sync_fd = -1;
 static int root_fd = -1;    /* the rootfs, before pivot */
 static int fifo_fd = -1;
 static int console_fd = -1;
+static int report_fd = -1;  /* after `start`: the exec.fifo write end, read by `tsrun start` */
 static char payload[65536]; /* from the parent: "<creating state>\0<created state>\0" */
 static const char *hook_state[3];
 static const uint8_t *start_hooks[MAX_HOOKS];
@@ -157,6 +158,8 @@ static void __attribute__((noreturn)) fail(const char *what, const char *obj, in
 	}
 	if (sync_fd >= 0) {
 		send_msg(SYNC_ERROR, err, errmsg);
+	} else if (report_fd >= 0) {
+		write(report_fd, errmsg, strlen(errmsg));
 	} else {
 		write(2, "tsrun: ", 7);
 		write(2, errmsg, strlen(errmsg));
@@ -359,9 +362,14 @@ static void do_mknod(const struct op *o)
 	int pfd = open_in_root(pathbuf2, O_PATH | O_DIRECTORY);
 	if (pfd < 0)
 		fail("open", pathbuf2, errno);
-	unlinkat(pfd, name, 0); /* replace whatever the rootfs had there */
-	if (mknodat(pfd, name, o->n[0], o->n[1]) < 0)
+	/* An existing node of the same kind is reused; anything else there is an error. */
+	struct stat st;
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if ((st.st_mode & S_IFMT) != ((mode_t)o->n[0] & S_IFMT) || st.st_rdev != (dev_t)o->n[1])
+			fail("create device: a different file already exists at", path, EEXIST);
+	} else if (mknodat(pfd, name, o->n[0], o->n[1]) < 0) {
 		fail("mknod", path, errno);
+	}
 	if (fchownat(pfd, name, o->n[2], o->n[3], AT_SYMLINK_NOFOLLOW) < 0)
 		fail("chown", path, errno);
 	if (fchmodat(pfd, name, o->n[0] & 07777, 0) < 0)
@@ -713,14 +721,16 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 	close(sync_fd);
 	sync_fd = -1;
 	if (!o->n[3]) {
-		/* Block until `tsrun start` opens the fifo for reading. */
+		/* Block until `tsrun start` opens the fifo for reading. It reads "0", then anything
+		 * more is an error (a startContainer hook, execve); execve closes the fifo (CLOEXEC),
+		 * which tells start that the process runs. */
 		int w = open(fd_path(fifo_fd, fdp), O_WRONLY | O_CLOEXEC);
 		if (w < 0)
 			fail("open exec fifo", "", errno);
 		if (write(w, "0", 1) != 1)
 			fail("write exec fifo", "", errno);
-		close(w);
 		close(fifo_fd);
+		report_fd = w;
 	}
 	for (int i = 0; i < n_start_hooks; i++) {
 		struct op h;
