@@ -117,11 +117,15 @@ describe.skipIf(!!skip)('tsrun lifecycle through the CLI', () => {
     expect(tsrun('delete', '--force', c).code).toBe(0);
   });
 
-  it('delete kills a created container, like runc', async () => {
+  it('delete refuses a created container (spec; runc 1.1.5 deletes it), delete --force kills it', async () => {
     const c = id('created');
     expect(tsrun('create', '-b', bundle, c).code).toBe(0);
     const pid = stateOf(c).pid;
-    expect(tsrun('delete', c).code).toBe(0);
+    const refused = tsrun('delete', c);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('that is not stopped: created');
+    expect(stateOf(c).status).toBe('created');
+    expect(tsrun('delete', '--force', c).code).toBe(0);
     expect(await waitFor(() => !alive(pid))).toBe(true);
     expect(tsrun('list', '-q').stdout).toBe('');
   });
