@@ -49,7 +49,7 @@ enum plan_op {
 	OP_UMASK = 33,       /* n0 */
 	OP_NO_NEW_PRIVS = 34,
 	OP_CHDIR = 35,       /* s0 */
-	OP_EXEC = 36,        /* s0 PATH value; n0 argc, n1 envc, n2 preserve fds, n3 = 1: exec at once
+	OP_EXEC = 36,        /* s0 PATH value; n0 argc, n1 envc, n3 = 1: exec at once
 	                        (tsrun exec) instead of waiting on exec.fifo; then OP_STR args, envs */
 	OP_SETSID = 37,
 	OP_SET_MOUNT_PROPAGATION = 38, /* n0 flags for "/" (MS_REC|MS_SLAVE...) */
@@ -57,6 +57,7 @@ enum plan_op {
 	OP_TIMENS_OFFSETS = 40, /* s0 content for /proc/self/timens_offsets (stage 1) */
 	OP_DUMPABLE = 41,    /* n0 */
 	OP_PERSONALITY = 42, /* n0 persona */
+	OP_CLOSE_FDS = 44,   /* n0 preserved fds: stdio + those stay open, the rest close at execve */
 	OP_SECCOMP = 43,     /* s0 hex of struct sock_filter[n1], n0 SECCOMP_FILTER_FLAG_*, n2 = 1: load
 	                        right before execve (with no_new_privs) instead of now */
 	OP_END = 99,

@@ -660,6 +660,21 @@ static const char *find_program(const char *prog, const char *path)
 	return "";
 }
 
+/* The process gets stdio (blocking, not close-on-exec: Node's are CLOEXEC and may be
+ * non-blocking) and the preserved fds; every other fd is marked close-on-exec. Runs before
+ * seccomp is loaded, since a profile may forbid close_range. */
+static void fd_hygiene(int preserve)
+{
+	for (int fd = 0; fd < 3 + preserve; fd++) {
+		fcntl(fd, F_SETFD, 0);
+		int fl = fcntl(fd, F_GETFL);
+		if (fd < 3 && fl >= 0 && (fl & O_NONBLOCK))
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
+	if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		fail("close_range", "", errno);
+}
+
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
@@ -693,7 +708,6 @@ static void load_seccomp(void)
 static void __attribute__((noreturn)) do_exec(const struct op *o)
 {
 	char fdp[64];
-	int preserve = o->n[2];
 	struct stat st;
 	read_list(list_a, o->n[0]);
 	read_list(list_b, o->n[1]);
@@ -708,15 +722,6 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 		fail("exec: stat", prog, errno);
 	if (!S_ISREG(st.st_mode))
 		fail("exec: not a regular file:", prog, EACCES);
-	/* The container gets stdio and the preserved fds; everything else closes at execve. */
-	for (int fd = 0; fd < 3 + preserve; fd++) {
-		fcntl(fd, F_SETFD, 0);
-		int fl = fcntl(fd, F_GETFL);
-		if (fd < 3 && fl >= 0 && (fl & O_NONBLOCK))
-			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	}
-	if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		fail("close_range", "", errno);
 	send_msg(SYNC_READY, 0, NULL);
 	close(sync_fd);
 	sync_fd = -1;
@@ -847,6 +852,9 @@ static void __attribute__((noreturn)) run_init(void)
 		case OP_NO_NEW_PRIVS:
 			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 				fail("set no_new_privs", "", errno);
+			break;
+		case OP_CLOSE_FDS:
+			fd_hygiene(o.n[0]);
 			break;
 		case OP_SECCOMP:
 			read_seccomp(&o);

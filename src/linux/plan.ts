@@ -18,7 +18,7 @@ export const OP = {
   REMOUNT_ROOT_RO: 24, SETHOSTNAME: 25, SETDOMAINNAME: 26, RLIMIT: 27, KEYRING: 28,
   OPEN_PTY: 29, BOUNDING: 30, USER: 31, CAPS: 32, UMASK: 33, NO_NEW_PRIVS: 34, CHDIR: 35,
   EXEC: 36, SETSID: 37, SET_MOUNT_PROPAGATION: 38, BIND_ROOTFS: 39, TIMENS_OFFSETS: 40,
-  DUMPABLE: 41, PERSONALITY: 42, SECCOMP: 43, END: 99,
+  DUMPABLE: 41, PERSONALITY: 42, SECCOMP: 43, CLOSE_FDS: 44, END: 99,
 } as const;
 
 const MNT_IS_FILE = 1;
@@ -220,6 +220,7 @@ function addProcess(
 
   // Without no_new_privs the filter needs CAP_SYS_ADMIN to load: load it while still root
   // (runc does the same); with it, load it right before execve.
+  w.op(OP.CLOSE_FDS, [o.preserveFds]);
   const seccompOp = filter && w.opArgs(OP.SECCOMP, [filter.flags, filter.filter.length / 8, proc.noNewPrivileges ? 1 : 0], [filter.filter.toString('hex')]);
   if (seccompOp && !proc.noNewPrivileges) seccompOp();
 
@@ -242,7 +243,7 @@ function addProcess(
   const env = proc.env ?? [];
   const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_PATH;
   const args = proc.args ?? [];
-  w.op(OP.EXEC, [args.length, env.length, o.preserveFds, o.exec ? 1 : 0], [pathVar]);
+  w.op(OP.EXEC, [args.length, env.length, 0, o.exec ? 1 : 0], [pathVar]);
   w.list(args).list(env);
 }
 
