@@ -27,7 +27,8 @@ enum plan_op {
 	OP_MKNOD = 13,       /* s0 path in rootfs, n0 mode (incl. type), n1 dev, n2 uid, n3 gid */
 	OP_SYMLINK = 14,     /* s0 target, s1 link path in rootfs */
 	OP_CHROOT_PREP = 15, /* s0 rootfs: chdir into it */
-	OP_PIVOT = 16,       /* pivot_root into the cwd (n0 = 1: no pivot, MS_MOVE + chroot) */
+	OP_PIVOT = 16,       /* pivot_root into the cwd (n0 = 1: no pivot, MS_MOVE + chroot;
+	                        n0 = 2: no mount namespace, chroot only) */
 	OP_WRITE = 17,       /* s0 path, s1 content (n0 = 1: relative to rootfs before pivot) */
 	OP_OPEN_FIFO = 18,   /* s0 exec.fifo path (host), opened O_PATH by stage 1 before any namespace */
 	OP_CONSOLE_CONNECT = 19, /* s0 console socket path (host), connected by stage 1 likewise */

@@ -388,9 +388,13 @@ static void do_symlink(const struct op *o)
 	close(pfd);
 }
 
-static void do_pivot(int no_pivot)
+static void do_pivot(int mode)
 {
-	if (no_pivot) {
+	if (mode == 2) {
+		/* No mount namespace: only chroot (a pivot or move would change the host's root). */
+		if (chroot(".") < 0)
+			fail("chroot", "", errno);
+	} else if (mode == 1) {
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			fail("move rootfs to /", "", errno);
 		if (chroot(".") < 0)

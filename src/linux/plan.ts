@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, Mount, NamespaceType, Process, Spec } from '../oci/types';
 import { TsrunError } from '../runtime/errors';
-import { capMask } from './capabilities';
+import { CAPABILITIES, capMask } from './capabilities';
 import { MS, parseMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
 import { compileSeccomp } from './seccomp';
@@ -86,6 +86,8 @@ export interface PlanInput {
 
 export interface Plan {
   bytes: Buffer;
+  /** Things tsrun adjusted rather than failed on (spec: log a warning). */
+  warnings: string[];
   /** Whether stage 1 will ask the parent for uid/gid maps. */
   newUserNs: boolean;
 }
@@ -120,6 +122,12 @@ export function buildPlan(input: PlanInput): Plan {
   const userNs = has('user');
 
   refuseUnsupported(spec);
+  const warnings: string[] = [];
+  const mountNs = has('mount');
+  if (!mountNs && spec.root?.readonly) {
+    // Without a mount namespace a read-only remount of "/" would hit the host's root.
+    throw new TsrunError('config.json: /root/readonly: needs a mount namespace in /linux/namespaces');
+  }
 
   // ---- stage 1: fds the init needs, opened as host root (a user namespace root may not
   // reach them), then namespaces ----
@@ -150,12 +158,15 @@ export function buildPlan(input: PlanInput): Plan {
 
   // ---- init: rootfs ----
   w.op(OP.WAIT_PARENT);
-  if (!has('mount')) throw new TsrunError('config.json: /linux/namespaces: a mount namespace is required');
-  const rootProp = linux.rootfsPropagation
-    ? parseMountOptions([linux.rootfsPropagation]).propagation
-    : MS.SLAVE | MS.REC;
-  w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
-  w.op(OP.BIND_ROOTFS, [], [input.rootfs]);
+  // Without a mount namespace (runc allows it) mounts land in the host's namespace under the
+  // rootfs and the root is entered with a plain chroot: no propagation change, no pivot.
+  const rootProp = linux.rootfsPropagation ? parseMountOptions([linux.rootfsPropagation]).propagation : MS.SLAVE | MS.REC;
+  const sharedRoot = (rootProp & MS.SHARED) !== 0;
+  if (mountNs) {
+    // pivot_root refuses shared mounts: start from rslave and share "/" after the pivot.
+    w.op(OP.SET_MOUNT_PROPAGATION, [sharedRoot ? MS.SLAVE | MS.REC : rootProp]);
+    w.op(OP.BIND_ROOTFS, [], [input.rootfs]);
+  }
   w.op(OP.CHROOT_PREP, [], [input.rootfs]);
 
   let devMounted = false;
@@ -170,7 +181,8 @@ export function buildPlan(input: PlanInput): Plan {
 
   addHooks(w, 1, spec.hooks?.createContainer);
   addHooks(w, 2, spec.hooks?.startContainer);
-  w.op(OP.PIVOT, [input.noPivot ? 1 : 0]);
+  w.op(OP.PIVOT, [!mountNs ? 2 : input.noPivot ? 1 : 0]);
+  if (mountNs && sharedRoot) w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
 
   // ---- init: after pivot ----
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
@@ -186,15 +198,15 @@ export function buildPlan(input: PlanInput): Plan {
   }
   if (spec.hostname !== undefined && spec.hostname !== '') w.op(OP.SETHOSTNAME, [], [spec.hostname]);
   if (spec.domainname !== undefined && spec.domainname !== '') w.op(OP.SETDOMAINNAME, [], [spec.domainname]);
-  addProcess(w, proc, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: false, seccomp: linux.seccomp });
-  return { bytes: w.build(), newUserNs };
+  addProcess(w, proc, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: false, seccomp: linux.seccomp, warnings });
+  return { bytes: w.build(), newUserNs, warnings };
 }
 
 /** The per-process part of a launch, shared by create and exec: from oom_score_adj to execve. */
 function addProcess(
   w: PlanWriter,
   proc: Process,
-  o: { id: string; noNewKeyring: boolean; preserveFds: number; exec: boolean; seccomp?: unknown },
+  o: { id: string; noNewKeyring: boolean; preserveFds: number; exec: boolean; seccomp?: unknown; warnings?: string[] },
 ) {
   const filter = compileSeccomp(o.seccomp);
   if (proc.oomScoreAdj !== undefined) w.op(OP.WRITE, [0], ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)]);
@@ -224,18 +236,23 @@ function addProcess(
   const seccompOp = filter && w.opArgs(OP.SECCOMP, [filter.flags, filter.filter.length / 8, proc.noNewPrivileges ? 1 : 0], [filter.filter.toString('hex')]);
   if (seccompOp && !proc.noNewPrivileges) seccompOp();
 
+  // Spec: capabilities that cannot be granted (unknown, or outside tsrun's own bounding set)
+  // are a warning, not a failure.
   const caps = proc.capabilities ?? {};
-  const bounding = capMask(caps.bounding).mask;
+  const held = ownBoundingSet();
+  const mask = (set: keyof typeof caps): bigint => {
+    const { mask: m, unknown } = capMask(caps[set]);
+    for (const name of unknown) o.warnings?.push(`capability ${name} (${set}) is unknown to tsrun: ignored`);
+    const lost = m & ~held;
+    if (lost) o.warnings?.push(`capabilities ${capNames(lost)} (${set}) are not held by tsrun: ignored`);
+    return m & held;
+  };
+  const bounding = mask('bounding');
   w.op(OP.BOUNDING, [bounding & 0xffffffffn, bounding >> 32n]);
   const user = proc.user;
   w.op(OP.USER, [user.uid, user.gid, user.additionalGids?.length ?? 0]);
   for (const g of user.additionalGids ?? []) w.op(OP.STR, [g], [String(g)]);
-  w.op(OP.CAPS, [
-    capMask(caps.effective).mask,
-    capMask(caps.permitted).mask,
-    capMask(caps.inheritable).mask,
-    capMask(caps.ambient).mask,
-  ]);
+  w.op(OP.CAPS, [mask('effective'), mask('permitted'), mask('inheritable'), mask('ambient')]);
   w.op(OP.UMASK, [user.umask ?? 0o022]);
   if (proc.noNewPrivileges) w.op(OP.NO_NEW_PRIVS);
   if (seccompOp && proc.noNewPrivileges) seccompOp();
@@ -257,6 +274,21 @@ function refuseUnsupported(spec: Spec): void {
   if (linux.mountLabel && fs.existsSync('/sys/fs/selinux/enforce')) {
     throw new TsrunError('config.json: /linux/mountLabel: SELinux labels are not supported by tsrun yet');
   }
+}
+
+/** The capabilities tsrun itself may grant: its bounding set (CapBnd in /proc/self/status). */
+function ownBoundingSet(): bigint {
+  try {
+    const m = fs.readFileSync('/proc/self/status', 'utf8').match(/^CapBnd:\s*([0-9a-f]+)$/m);
+    if (m) return BigInt('0x' + m[1]);
+  } catch {
+    /* no /proc: assume everything */
+  }
+  return (1n << 64n) - 1n;
+}
+
+function capNames(mask: bigint): string {
+  return CAPABILITIES.filter((_, i) => (mask >> BigInt(i)) & 1n).join(', ');
 }
 
 function appArmorEnabled(): boolean {

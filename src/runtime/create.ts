@@ -10,6 +10,7 @@ import { buildPlan } from '../linux/plan';
 import { loadNative, SYNC, type Native } from '../native/shim';
 import { TsrunError, fsError } from './errors';
 import { runHooks } from './hooks';
+import { logWarn } from './log';
 import type { CreateOptions, GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime, toState } from './status';
@@ -81,6 +82,7 @@ class Launch {
       preserveFds: o.preserveFds + listenFds(),
       cgroupPath: cgroup.ref.path,
     });
+    for (const msg of plan.warnings) logWarn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);
 
     const { pid, syncFd } = native.spawn(plan.bytes);

@@ -43,6 +43,13 @@ describe('mount options', () => {
   });
 });
 
+/** The op codes of a plan, in order. */
+function decode(buf: Buffer): number[] {
+  const ops: number[] = [];
+  for (let off = 0; off < buf.length; off += buf.readUInt32LE(off + 4)) ops.push(buf.readUInt32LE(off));
+  return ops;
+}
+
 describe('buildPlan', () => {
   const spec = {
     ociVersion: '1.2.0',
@@ -51,8 +58,18 @@ describe('buildPlan', () => {
     linux: { namespaces: [{ type: 'pid' as const }, { type: 'mount' as const }] },
   };
   const input = { id: 'x', spec, rootfs: '/r', bundle: '/b', fifoPath: '/f', noPivot: false, noNewKeyring: true, preserveFds: 0 };
-  it('needs a mount namespace', () => {
-    expect(() => buildPlan({ ...input, spec: { ...spec, linux: { namespaces: [] } } })).toThrow(/mount namespace is required/);
+  it('without a mount namespace: only chroot, and no read-only root (it would be the host\'s)', () => {
+    const noMnt = { ...spec, linux: { namespaces: [] } };
+    const ops = decode(buildPlan({ ...input, spec: noMnt }).bytes);
+    expect(ops).not.toContain(OP.BIND_ROOTFS);
+    expect(ops).not.toContain(OP.SET_MOUNT_PROPAGATION);
+    expect(() => buildPlan({ ...input, spec: { ...noMnt, root: { path: 'rootfs', readonly: true } } })).toThrow(/needs a mount namespace/);
+  });
+  it('shares "/" only after pivot_root (which refuses shared mounts)', () => {
+    const shared = { ...spec, linux: { ...spec.linux, rootfsPropagation: 'rshared' } };
+    const ops = decode(buildPlan({ ...input, spec: shared }).bytes);
+    expect(ops.indexOf(OP.SET_MOUNT_PROPAGATION)).toBeLessThan(ops.indexOf(OP.PIVOT));
+    expect(ops.lastIndexOf(OP.SET_MOUNT_PROPAGATION)).toBeGreaterThan(ops.indexOf(OP.PIVOT));
   });
   it('asks for id maps only with a new user namespace', () => {
     expect(buildPlan(input).newUserNs).toBe(false);
