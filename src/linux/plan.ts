@@ -161,9 +161,10 @@ export function buildPlan(input: PlanInput): Plan {
   // Without a mount namespace (runc allows it) mounts land in the host's namespace under the
   // rootfs and the root is entered with a plain chroot: no propagation change, no pivot.
   const rootProp = linux.rootfsPropagation ? parseMountOptions([linux.rootfsPropagation]).propagation : MS.SLAVE | MS.REC;
-  const sharedRoot = (rootProp & MS.SHARED) !== 0;
+  // pivot_root refuses a shared mount and an unbindable "/" cannot be bind-mounted from:
+  // start from rslave and apply those after the pivot.
+  const sharedRoot = (rootProp & (MS.SHARED | MS.UNBINDABLE)) !== 0;
   if (mountNs) {
-    // pivot_root refuses shared mounts: start from rslave and share "/" after the pivot.
     w.op(OP.SET_MOUNT_PROPAGATION, [sharedRoot ? MS.SLAVE | MS.REC : rootProp]);
     w.op(OP.BIND_ROOTFS, [], [input.rootfs]);
   }
