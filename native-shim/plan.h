@@ -56,7 +56,6 @@ enum plan_op {
 	OP_SET_MOUNT_PROPAGATION = 38, /* n0 flags for "/" (MS_REC|MS_SLAVE...) */
 	OP_BIND_ROOTFS = 39, /* s0 rootfs: bind it onto itself so it is a mount point */
 	OP_TIMENS_OFFSETS = 40, /* s0 content for /proc/self/timens_offsets (stage 1) */
-	OP_DUMPABLE = 41,    /* n0 */
 	OP_PERSONALITY = 42, /* n0 persona */
 	OP_CLOSE_FDS = 44,   /* n0 preserved fds: stdio + those stay open, the rest close at execve */
 	OP_SECCOMP = 43,     /* s0 hex of struct sock_filter[n1], n0 SECCOMP_FILTER_FLAG_*, n2 = 1: load

@@ -870,9 +870,6 @@ static void __attribute__((noreturn)) run_init(void)
 			if (personality((unsigned long)o.n[0]) < 0)
 				fail("set personality", "", errno);
 			break;
-		case OP_DUMPABLE:
-			prctl(PR_SET_DUMPABLE, o.n[0], 0, 0, 0);
-			break;
 		case OP_CHDIR:
 			if (chdir(o.s[0]) < 0)
 				fail("chdir to cwd", o.s[0], errno);
@@ -915,6 +912,21 @@ static int early_op(const struct op *o)
 	return 0;
 }
 
+/* Namespace files are all opened first, then joined in order: once the mount namespace is
+ * joined, /proc/<pid>/ns paths would resolve in the container's /proc. */
+static struct { int fd, type; const char *path; } ns_join[16];
+static int n_ns_join;
+
+static void join_namespaces(void)
+{
+	for (int i = 0; i < n_ns_join; i++) {
+		if (setns(ns_join[i].fd, ns_join[i].type) < 0)
+			fail("join namespace", ns_join[i].path, errno);
+		close(ns_join[i].fd);
+	}
+	n_ns_join = 0;
+}
+
 static void __attribute__((noreturn)) run_stage1(void)
 {
 	struct op o;
@@ -922,16 +934,19 @@ static void __attribute__((noreturn)) run_stage1(void)
 	while (next_op(&o)) {
 		if (early_op(&o))
 			continue;
-		switch (o.code) {
-		case OP_SETNS: {
+		if (o.code == OP_SETNS) {
 			int fd = open(o.s[0], O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
 				fail("open namespace", o.s[0], errno);
-			if (setns(fd, o.n[0]) < 0)
-				fail("join namespace", o.s[0], errno);
-			close(fd);
-			break;
+			if (n_ns_join == (int)(sizeof ns_join / sizeof ns_join[0]))
+				fail("too many namespaces to join", "", E2BIG);
+			ns_join[n_ns_join].fd = fd;
+			ns_join[n_ns_join].type = o.n[0];
+			ns_join[n_ns_join++].path = o.s[0];
+			continue;
 		}
+		join_namespaces();
+		switch (o.code) {
 		case OP_UNSHARE_USER:
 			if (unshare(CLONE_NEWUSER) < 0)
 				fail("create user namespace", "", errno);
@@ -980,6 +995,9 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int *sync_out)
 		return -err;
 	}
 	if (pid == 0) {
+		/* Until execve this process is a copy of tsrun: non-dumpable, so that no container
+		 * process can open /proc/<pid>/exe (the tsrun binary) or ptrace us. execve resets it. */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		close(sv[0]);
 		sync_fd = sv[1];
 		plan_p = plan;

@@ -1,0 +1,99 @@
+// Bad input through the real binary: one clear line on stderr, exit 1, nothing left behind.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { announceSkip, BIN, pidAlive, Suite } from '../../conformance/lib/harness';
+
+const skip = announceSkip(__filename);
+const s = new Suite('badinput');
+afterAll(() => s.cleanup());
+
+function oneLine(stderr: string): void {
+  const lines = stderr.split('\n').filter(Boolean);
+  expect(lines).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+describe.skipIf(skip)('bad input', () => {
+  it('20 concurrent creates of one id: exactly one wins and its state stays valid', async () => {
+    const b = await s.bundle('race', { args: ['sleep', '100'] });
+    const id = s.id('race');
+    const runs = Array.from({ length: 20 }, () =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        const p = spawn(BIN, ['--root', s.root, 'create', '--bundle', b.dir, id], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        p.stderr.on('data', (d) => (err += d));
+        p.on('exit', (code) => resolve({ code, err }));
+      }),
+    );
+    const results = await Promise.all(runs);
+    expect(results.filter((r) => r.code === 0)).toHaveLength(1);
+    for (const r of results.filter((x) => x.code !== 0)) {
+      expect(r.err).toMatch(/already exists|exists/);
+      oneLine(r.err);
+    }
+    const st = s.state(id);
+    expect(st.status).toBe('created');
+    expect(pidAlive(st.pid!)).toBe(true);
+    // Only one init was started: the cgroup holds exactly the winner's pid.
+    s.ok(['delete', '--force', id]);
+    expect(s.leftovers(id, b)).toEqual([]);
+  });
+
+  it('a --console-socket that is not a socket is refused before anything is created', async () => {
+    const b = await s.bundle('notsock', { args: ['true'], mutate: (c) => (c.process.terminal = true) });
+    const file = path.join(s.tmp, 'not-a-socket');
+    fs.writeFileSync(file, '');
+    const id = s.id('notsock');
+    const r = s.rt(['create', '--bundle', b.dir, '--console-socket', file, id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not a unix socket');
+    oneLine(r.stderr);
+    expect(s.leftovers(id, b)).toEqual([]);
+  });
+
+  it('terminal without --console-socket is refused', async () => {
+    const b = await s.bundle('noconsole', { args: ['true'], mutate: (c) => (c.process.terminal = true) });
+    const id = s.id('noconsole');
+    const r = s.rt(['create', '--bundle', b.dir, id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--console-socket is required');
+    expect(s.leftovers(id, b)).toEqual([]);
+  });
+
+  it('names the JSON pointer of a schema error and the line of a JSON syntax error', async () => {
+    const b = await s.bundle('schema', { args: ['true'], mutate: (c) => (c.process.args = 'true') });
+    const id = s.id('schema');
+    let r = s.rt(['create', '--bundle', b.dir, id]);
+    expect(r.stderr).toContain('config.json: /process/args: must be array');
+    oneLine(r.stderr);
+    fs.writeFileSync(path.join(b.dir, 'config.json'), '{\n  "ociVersion": "1.2.0",\n  oops\n}');
+    r = s.rt(['create', '--bundle', b.dir, id]);
+    expect(r.stderr).toMatch(/config\.json:3:\d+: invalid JSON/);
+    oneLine(r.stderr);
+    expect(s.leftovers(id, b)).toEqual([]);
+  });
+
+  it('a missing rootfs or bundle is a clear error', async () => {
+    const b = await s.bundle('norootfs', { args: ['true'] });
+    fs.rmSync(path.join(b.dir, 'rootfs'), { recursive: true });
+    const id = s.id('norootfs');
+    let r = s.rt(['create', '--bundle', b.dir, id]);
+    expect(r.stderr).toContain('/root/path');
+    oneLine(r.stderr);
+    r = s.rt(['create', '--bundle', path.join(s.tmp, 'nope'), id]);
+    expect(r.stderr).toContain('does not exist');
+    oneLine(r.stderr);
+    expect(s.leftovers(id, b)).toEqual([]);
+  });
+
+  it('state, kill and delete of an unknown id fail with one line', () => {
+    for (const cmd of [['state'], ['kill'], ['delete'], ['start']]) {
+      const r = s.rt([...cmd, 'no-such-container']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('does not exist');
+      oneLine(r.stderr);
+    }
+  });
+});
