@@ -88,6 +88,15 @@ describe.skipIf(skip)('bad input', () => {
     expect(s.leftovers(id, b)).toEqual([]);
   });
 
+  it('--log-format json writes runc-style JSON log lines to --log', () => {
+    const log = path.join(s.tmp, 'log.json');
+    const r = s.rt(['--log', log, '--log-format', 'json', 'state', 'no-such-container']);
+    expect(r.code).toBe(1);
+    const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toMatchObject({ level: 'error', msg: expect.stringContaining('does not exist') });
+    expect(Date.parse(lines.at(-1).time)).not.toBeNaN();
+  });
+
   it('state, kill and delete of an unknown id fail with one line', () => {
     for (const cmd of [['state'], ['kill'], ['delete'], ['start']]) {
       const r = s.rt([...cmd, 'no-such-container']);

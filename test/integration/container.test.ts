@@ -145,6 +145,17 @@ describe.skipIf(skip)('container features', () => {
     expect(r.stdout.replace(/ +/g, ' ')).toBe(' 0 200000 65536\n 0 200000 65536\n0\n');
   });
 
+  it('creates a time namespace with the given clock offsets', async () => {
+    const r = await sh('cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time', (c) => {
+      c.linux.namespaces.push({ type: 'time' });
+      c.linux.timeOffsets = { boottime: { secs: 1_000_000, nanosecs: 0 } };
+    });
+    const [uptime, ns] = r.stdout.trim().split('\n');
+    const hostUptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split('.')[0]);
+    expect(Number(uptime) - hostUptime).toBeGreaterThanOrEqual(999_990);
+    expect(ns).not.toBe(fs.readlinkSync('/proc/self/ns/time'));
+  });
+
   it('writes sysctls in the container namespaces', async () => {
     const r = await sh('cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax', (c) => {
       c.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.msgmax': '12345' };
