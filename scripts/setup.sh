@@ -7,6 +7,7 @@ need=()
 [ -d /usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema ] || need+=(golang-github-opencontainers-specs-dev)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 command -v python3 >/dev/null || need+=(python3)
+command -v podman >/dev/null || need+=(podman)   # test/integration/podman.test.ts drives tsrun through podman
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need[*]}"
   apt-get update -qq
