@@ -258,6 +258,23 @@ describe.skipIf(skip)('container features', () => {
     expect(cgroupDirs(b.cgroupsPath)).toEqual([]);
   });
 
+  it('pause freezes the cgroup (status paused), resume thaws it', async () => {
+    const b = await s.bundle('pause', { args: ['sleep', '100'] });
+    const id = s.id('pause');
+    s.create(id, b);
+    s.ok(['start', id]);
+    const pid = s.state(id).pid!;
+    s.ok(['pause', id]);
+    expect(s.state(id).status).toBe('paused');
+    const freezer = cgroupDirs(b.cgroupsPath).map((d) => path.join(d, 'freezer.state')).find((f) => fs.existsSync(f));
+    if (freezer) expect(fs.readFileSync(freezer, 'utf8').trim()).toBe('FROZEN');
+    expect(s.rt(['delete', id]).stderr).toContain('not stopped: paused');
+    s.ok(['resume', id]);
+    expect(s.state(id).status).toBe('running');
+    expect(fs.readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/State:\s+S/);
+    s.ok(['delete', '--force', id]);
+  });
+
   it('gives the terminal to --console-socket as a pty, with /dev/console', async () => {
     const b = await s.bundle('tty', { args: ['sh', '-c', 'tty; stty size; ls -l /dev/console | cut -c1'] });
     s.editConfig(b, (c) => {
