@@ -31,6 +31,9 @@ export const PROPAGATION: Record<string, number> = {
   unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
 };
 
+/** Every option name parsed into a flag or a propagation (`tsrun features` lists them). */
+export const MOUNT_OPTION_NAMES: readonly string[] = [...Object.keys(FLAGS), ...Object.keys(PROPAGATION)];
+
 export interface ParsedMountOptions {
   flags: number;
   propagation: number;

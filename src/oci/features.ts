@@ -3,6 +3,8 @@
 import type { HookName, NamespaceType } from './types';
 import { version } from '../version';
 import { OPS, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FILTER_FLAGS } from '../linux/seccomp';
+import { CAPABILITIES } from '../linux/capabilities';
+import { MOUNT_OPTION_NAMES } from '../linux/mount-options';
 
 export const OCI_VERSION_MIN = '1.0.0';
 export const OCI_VERSION_MAX = '1.2.0';
@@ -28,24 +30,7 @@ export const NAMESPACE_TYPES: readonly NamespaceType[] = [
 ];
 
 /** Mount options tsrun parses into mount flags / propagation (tmpcopyup is not supported). */
-export const MOUNT_OPTIONS: readonly string[] = [
-  'ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'sync', 'async', 'dirsync',
-  'remount', 'mand', 'nomand', 'atime', 'noatime', 'diratime', 'nodiratime', 'relatime',
-  'norelatime', 'strictatime', 'nostrictatime', 'bind', 'rbind', 'private', 'rprivate',
-  'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable',
-];
-
-/** Linux capabilities in kernel bit order: index = capability number (0..40). */
-export const CAPABILITIES: readonly string[] = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
-  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
-  'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
-  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
-  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
-  'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
-  'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
-];
+export const MOUNT_OPTIONS: readonly string[] = MOUNT_OPTION_NAMES;
 
 export const VERSION_ANNOTATION = 'io.github.tsrun.version';
 

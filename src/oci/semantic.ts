@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError } from '../runtime/errors';
 import type { Namespace, Spec } from './types';
-import { CAPABILITIES } from './features';
+import { CAPABILITIES } from '../linux/capabilities';
 
 export interface CheckOptions {
   /** `process` is required to create a container (default true). */

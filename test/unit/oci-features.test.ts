@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { features, CAPABILITIES, MOUNT_OPTIONS } from '../../src/oci/features';
+import { features, MOUNT_OPTIONS } from '../../src/oci/features';
+import { CAPABILITIES } from '../../src/linux/capabilities';
 import { defaultSpec } from '../../src/oci/spec-default';
 import { validateConfig, validateFeatures } from '../../src/oci/validate';
 
@@ -26,7 +27,9 @@ describe('features()', () => {
     expect(f.ociVersionMax).toBe('1.2.0');
     expect(f.hooks).toEqual(['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
     expect(f.mountOptions).not.toContain('tmpcopyup');
-    expect(MOUNT_OPTIONS).toHaveLength(32);
+    // 32 classic options plus lazytime, nolazytime, nosymfollow, symfollow (all parsed into flags)
+    expect(MOUNT_OPTIONS).toHaveLength(36);
+    expect(MOUNT_OPTIONS).toContain('nosymfollow');
     expect([...f.linux.namespaces].sort()).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
     expect(CAPABILITIES).toHaveLength(41);
     expect(CAPABILITIES[21]).toBe('CAP_SYS_ADMIN');
