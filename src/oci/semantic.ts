@@ -8,6 +8,7 @@ import path from 'node:path';
 import { TsrunError } from '../runtime/errors';
 import type { Namespace, Spec } from './types';
 import { CAPABILITIES } from '../linux/capabilities';
+import { RLIMITS } from '../linux/rlimits';
 
 export interface CheckOptions {
   /** `process` is required to create a container (default true). */
@@ -18,11 +19,7 @@ export interface CheckOptions {
   file?: string;
 }
 
-export const RLIMIT_TYPES: readonly string[] = [
-  'RLIMIT_CPU', 'RLIMIT_FSIZE', 'RLIMIT_DATA', 'RLIMIT_STACK', 'RLIMIT_CORE', 'RLIMIT_RSS',
-  'RLIMIT_NPROC', 'RLIMIT_NOFILE', 'RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_LOCKS',
-  'RLIMIT_SIGPENDING', 'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME',
-];
+export const RLIMIT_TYPES: readonly string[] = Object.keys(RLIMITS);
 
 /** Values runc accepts for linux.rootfsPropagation (the spec names the non-recursive four). */
 export const ROOTFS_PROPAGATIONS: readonly string[] = [
