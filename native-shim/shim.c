@@ -1062,3 +1062,54 @@ int tsrun_wait(int pid, int *status)
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : r;
 }
+
+/* ---------- the console of a foreground `run` with a terminal ---------- */
+
+/* Listen on a unix socket for the init's pty master (it connects during create). */
+int tsrun_console_listen(const char *path)
+{
+	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
+	if (strlen(path) >= sizeof sa.p)
+		return -ENAMETOOLONG;
+	strcpy(sa.p, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+/* Accept the init's connection and take the pty master it sends (SCM_RIGHTS). */
+int tsrun_console_recv(int lfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return -ETIMEDOUT;
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return -errno;
+	char name[128], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	ssize_t n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC);
+	int err = errno;
+	close(c);
+	if (n < 0)
+		return -err;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -EBADMSG;
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	return fd;
+}
+
+int tsrun_set_winsize(int fd, int rows, int cols)
+{
+	struct winsize ws = { .ws_row = rows, .ws_col = cols };
+	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}

@@ -30,6 +30,11 @@ export interface Native {
    * filter of a cgroup2 dir, replacing the ones attached there. Throws an Error with errno.
    */
   attachDeviceProgram(insns: Buffer, cgroupDir: string): void;
+  /** Listen on a unix socket for a pty master (`run` with a terminal and no --console-socket). */
+  consoleListen(path: string): number;
+  /** Accept one connection and return the fd it sends. */
+  consoleReceive(listenFd: number, timeoutMs: number): number;
+  setWinsize(fd: number, rows: number, cols: number): void;
 }
 
 let native: Native | undefined;
@@ -45,6 +50,9 @@ export function loadNative(): Native {
     'int tsrun_recv(int fd, int timeout_ms, _Out_ int *type, _Out_ int *value, _Out_ uint8_t *text, size_t textlen)',
   );
   const wait = shim.func('int tsrun_wait(int pid, _Out_ int *status)');
+  const consoleListen = shim.func('int tsrun_console_listen(const char *path)');
+  const consoleRecv = shim.func('int tsrun_console_recv(int lfd, int timeout_ms)');
+  const setWinsize = shim.func('int tsrun_set_winsize(int fd, int rows, int cols)');
   const close = libc.func('int close(int fd)');
   const mkfifo = libc.func('int mkfifo(const char *path, uint32_t mode)');
   const errnoLoc = libc.func('int *__errno_location()');
@@ -102,6 +110,19 @@ export function loadNative(): Native {
       }
     },
     errnoName: name,
+    consoleListen(path) {
+      const r = consoleListen(path) as number;
+      if (r < 0) throw new Error(`listen on console socket ${path}: ${name(-r)}`);
+      return r;
+    },
+    consoleReceive(listenFd, timeoutMs) {
+      const r = consoleRecv(listenFd, timeoutMs) as number;
+      if (r < 0) throw new Error(`receive the container's terminal: ${name(-r)}`);
+      return r;
+    },
+    setWinsize(fd, rows, cols) {
+      setWinsize(fd, rows, cols);
+    },
     attachDeviceProgram(insns, cgroupDir) {
       const log = Buffer.alloc(65536);
       const r = attachDev(insns, insns.length / 8, cgroupDir, log, log.length) as number;

@@ -1,20 +1,45 @@
 // `run`: create + start, and in the foreground wait for the init, forwarding signals to it,
 // then delete the container (unless --keep) and return the exit code the shell would see.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { exitCodeOf, loadNative } from '../native/shim';
 import { create } from './create';
 import { deleteContainer } from './delete';
 import type { GlobalOptions, RunOptions } from './options';
 import { start } from './start';
 import { Store } from './store';
+import { TsrunError } from './errors';
+import { ConsoleReceiver, proxyTerminal } from './tty-proxy';
+
+/** process.terminal of the bundle's config (validation happens in create). */
+function wantsTerminal(bundle: string): boolean {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'))?.process?.terminal === true;
+  } catch {
+    return false; // create reports the real problem
+  }
+}
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
-  await create(g, o);
+  // A terminal without --console-socket: tsrun holds the pty itself (foreground only).
+  let receiver: ConsoleReceiver | undefined;
+  if (!o.consoleSocket && wantsTerminal(o.bundle)) {
+    if (o.detach) throw new TsrunError('cannot allocate a terminal for a detached container without --console-socket');
+    receiver = new ConsoleReceiver(loadNative());
+  }
+  try {
+    await create(g, receiver ? { ...o, consoleSocket: receiver.socketPath } : o);
+  } catch (err) {
+    receiver?.close();
+    throw err;
+  }
   if (o.detach) {
     await start(g, o.id);
     return 0;
   }
+  const tty = receiver ? proxyTerminal(loadNative(), receiver.receive()) : undefined;
   const pid = new Store(g.root).load(o.id).pid;
   const forward = (sig: NodeJS.Signals) => {
     try {
@@ -28,8 +53,12 @@ export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
   const exited = loadNative().waitAsync(pid);
   try {
     await start(g, o.id);
-    return exitCodeOf(await exited);
+    const status = await exited;
+    // Let the last output through: the master reports EOF/EIO once the slave side is gone.
+    if (tty) await Promise.race([tty.done, new Promise((r) => setTimeout(r, 1000))]);
+    return exitCodeOf(status);
   } finally {
+    tty?.stop();
     for (const s of FORWARDED) process.off(s, forward);
     if (!o.keep) await deleteContainer(g, o.id, true);
   }

@@ -258,6 +258,19 @@ describe.skipIf(skip)('container features', () => {
     expect(cgroupDirs(b.cgroupsPath)).toEqual([]);
   });
 
+  it('run with process.terminal and no --console-socket holds the pty itself, like runc', async () => {
+    const b = await s.bundle('runtty', { args: ['sh', '-c', 'tty; stty size; read line; echo "got $line"; exit 6'] });
+    s.editConfig(b, (c) => (c.process.terminal = true));
+    const bin = process.env.TSRUN_BIN || path.join(__dirname, '../../dist/tsrun');
+    // script(1) gives tsrun a terminal of 20x100; the input line is typed into it.
+    const cmd = `stty rows 20 cols 100; ${bin} --root ${s.root} run --bundle ${b.dir} ${s.id('runtty')}`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: 'hello\n', encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(6);
+    const out = r.stdout.replace(/\r/g, '');
+    expect(out).toMatch(/\/dev\/pts\/\d+\n20 100\n/);
+    expect(out).toContain('got hello');
+  });
+
   it('pause freezes the cgroup (status paused), resume thaws it', async () => {
     const b = await s.bundle('pause', { args: ['sleep', '100'] });
     const id = s.id('pause');

@@ -1,0 +1,70 @@
+// A foreground `run` of a container with process.terminal and no --console-socket: like runc,
+// tsrun receives the pty master itself and copies between it and its own stdio, with the
+// caller's terminal in raw mode and its window size passed on.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Native } from '../native/shim';
+
+export class ConsoleReceiver {
+  readonly socketPath: string;
+  private readonly dir: string;
+  private readonly listenFd: number;
+
+  constructor(private native: Native) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-console-'));
+    this.socketPath = path.join(this.dir, 'console.sock');
+    this.listenFd = native.consoleListen(this.socketPath);
+  }
+
+  /** The master the init sent during create. */
+  receive(): number {
+    try {
+      return this.native.consoleReceive(this.listenFd, 10_000);
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    this.native.close(this.listenFd);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Copy stdin -> master and master -> stdout until the container side closes. */
+export function proxyTerminal(native: Native, master: number): { done: Promise<void>; stop(): void } {
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  const resize = () => {
+    if (process.stdout.isTTY) native.setWinsize(master, process.stdout.rows, process.stdout.columns);
+  };
+  if (raw) stdin.setRawMode(true);
+  resize();
+  process.stdout.on('resize', resize);
+  const onInput = (d: Buffer) => {
+    try {
+      fs.writeSync(master, d);
+    } catch {
+      /* the container side is gone */
+    }
+  };
+  stdin.on('data', onInput);
+  // Reads of the master fail with EIO once every slave fd is closed: that is the end.
+  const out = fs.createReadStream('', { fd: master, autoClose: true, highWaterMark: 16 * 1024 });
+  out.pipe(process.stdout, { end: false });
+  const done = new Promise<void>((resolve) => {
+    out.on('error', () => resolve());
+    out.on('close', () => resolve());
+  });
+  return {
+    done,
+    stop() {
+      stdin.off('data', onInput);
+      process.stdout.off('resize', resize);
+      if (raw) stdin.setRawMode(false);
+      stdin.pause();
+      stdin.unref?.();
+    },
+  };
+}
