@@ -177,6 +177,7 @@ async function bundle(o) {
     __TSRUN_KOFFI_VERSION__: JSON.stringify(koffiInfo().version),
     __TSRUN_BUNDLED__: 'true',
     __TSRUN_LIB_DIR__: JSON.stringify(o.libDir ?? ''),
+    __TSRUN_SNAPSHOT__: String(o.snapshot), // main.ts loads node:v8 only for a snapshot
   };
   const outfile = path.join(BUILD, 'tsrun.js');
   let res;

@@ -1,6 +1,5 @@
 // Hooks that run in the runtime's namespaces (prestart, createRuntime, poststart, poststop).
 // createContainer and startContainer run inside the container, from the shim.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,6 +34,9 @@ function runHook(hook: Hook, input: string, what: string): void {
   const out = tempFd();
   try {
     const timeout = hook.timeout && hook.timeout > 0 ? hook.timeout * 1000 : undefined;
+    // node:child_process (and the stream/net modules it pulls in) is loaded only when a hook
+    // runs: start, state, kill and delete of containers without hooks never pay for it.
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const r = spawnSync(hook.path, hook.args?.slice(1) ?? [], {
       argv0: hook.args?.[0] ?? hook.path,
       env: envObject(hook.env),
