@@ -65,10 +65,14 @@ export class V1Manager implements CgroupManager {
   }
 
   apply(pid: number): void {
+    // Moving a whole thread group (cgroup.procs) makes the kernel wait for an RCU grace period
+    // (~10 ms per write here); moving a single thread (tasks) does not. tsrun's stage 1 is
+    // single-threaded, so for it `tasks` is the same move, much cheaper.
+    const v1File = singleThreaded(pid) ? 'tasks' : 'cgroup.procs';
     for (const [dir, ctrls] of this.distinctDirs()) {
       try {
         ensureDir(dir, ctrls.includes('cpuset'));
-        writeCg(dir, 'cgroup.procs', String(pid), ctrls.join(','));
+        writeCg(dir, dir === this.ref.dirs.unified ? 'cgroup.procs' : v1File, String(pid), ctrls.join(','));
       } catch (e) {
         // Rootless without delegation: runc carries on without the controller.
         if (this.extras.rootless && e instanceof TsrunError && [...PERMISSION].some((c) => e.message.includes(c))) continue;
@@ -293,5 +297,14 @@ export class V1Manager implements CgroupManager {
       }
     }
     return s;
+  }
+}
+
+/** Whether pid has exactly one thread (then `tasks` moves the whole process). */
+function singleThreaded(pid: number): boolean {
+  try {
+    return /^Threads:\s*1$/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
   }
 }
