@@ -11,6 +11,7 @@ import { loadNative, SYNC, type Native } from '../native/shim';
 import { TsrunError, fsError } from './errors';
 import { runHooks } from './hooks';
 import { logWarn } from './log';
+import { writePidFile } from './process-io';
 import type { CreateOptions, GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime, toState } from './status';
@@ -225,18 +226,6 @@ function checkSocket(p: string): void {
     throw fsError(`--console-socket ${p}`, err);
   }
   if (!st.isSocket()) throw new TsrunError(`--console-socket ${p}: not a unix socket`);
-}
-
-/** Written only once the container is fully created, atomically (callers poll for it). */
-function writePidFile(file: string, pid: number): void {
-  const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
-  try {
-    fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
-    fs.renameSync(tmp, abs);
-  } catch (err) {
-    throw fsError(`write pid file ${abs}`, err);
-  }
 }
 
 function userName(): string {

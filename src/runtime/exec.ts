@@ -7,7 +7,8 @@ import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
 import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
-import { TsrunError, fsError } from './errors';
+import { TsrunError } from './errors';
+import { forwardSignals, writePidFile } from './process-io';
 import type { GlobalOptions } from './options';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -22,8 +23,6 @@ export interface ExecOptions {
   preserveFds: number;
   /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
 }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
   const store = new Store(g.root);
@@ -75,29 +74,13 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
   } finally {
     native.close(syncFd);
   }
-  if (o.pidFile) {
-    const abs = path.resolve(o.pidFile);
-    const tmp = `${abs}.${process.pid}.tmp`;
-    try {
-      fs.writeFileSync(tmp, String(child));
-      fs.renameSync(tmp, abs);
-    } catch (err) {
-      throw fsError(`write pid file ${abs}`, err);
-    }
-  }
+  if (o.pidFile) writePidFile(o.pidFile, child);
   if (o.detach) return 0;
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(child, sig);
-    } catch {
-      /* exited */
-    }
-  };
-  for (const s of FORWARDED) process.on(s, forward);
+  const stopForwarding = forwardSignals(child);
   try {
     return exitCodeOf(await native.waitAsync(child));
   } finally {
-    for (const s of FORWARDED) process.off(s, forward);
+    stopForwarding();
   }
 }
 

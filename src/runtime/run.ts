@@ -10,6 +10,7 @@ import { start } from './start';
 import { Store } from './store';
 import { TsrunError } from './errors';
 import { ConsoleReceiver, proxyTerminal } from './tty-proxy';
+import { forwardSignals } from './process-io';
 
 /** process.terminal of the bundle's config (validation happens in create). */
 function wantsTerminal(bundle: string): boolean {
@@ -20,7 +21,6 @@ function wantsTerminal(bundle: string): boolean {
   }
 }
 
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
   // A terminal without --console-socket: tsrun holds the pty itself (foreground only).
@@ -41,14 +41,7 @@ export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
   }
   const tty = receiver ? proxyTerminal(loadNative(), receiver.receive()) : undefined;
   const pid = new Store(g.root).load(o.id).pid;
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      /* the init is gone */
-    }
-  };
-  for (const s of FORWARDED) process.on(s, forward);
+  const stopForwarding = forwardSignals(pid);
   // The init is our child (stage 1 cloned it with CLONE_PARENT): wait for it off-thread.
   const exited = loadNative().waitAsync(pid);
   try {
@@ -59,7 +52,7 @@ export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
     return exitCodeOf(status);
   } finally {
     tty?.stop();
-    for (const s of FORWARDED) process.off(s, forward);
+    stopForwarding();
     if (!o.keep) await deleteContainer(g, o.id, true);
   }
 }
