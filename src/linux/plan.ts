@@ -9,6 +9,7 @@ import { CAPABILITIES, capMask } from './capabilities';
 import { MS, parseMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
 import { compileSeccomp } from './seccomp';
+import { hostHierarchies } from './cgroups/host';
 
 /** Keep in sync with native-shim/plan.h (enum plan_op); a unit test compares them. */
 export const OP = {
@@ -132,12 +133,7 @@ export function buildPlan(input: PlanInput): Plan {
   // ---- stage 1: fds the init needs, opened as host root (a user namespace root may not
   // reach them), then namespaces ----
   w.op(OP.OPEN_FIFO, [], [input.fifoPath]);
-  if (proc.terminal) {
-    if (!input.consoleSocket) throw new TsrunError('process.terminal is true: --console-socket is required');
-    w.op(OP.CONSOLE_CONNECT, [], [input.consoleSocket]);
-  } else if (input.consoleSocket) {
-    throw new TsrunError('--console-socket given but process.terminal is false');
-  }
+  addConsoleConnect(w, proc, input.consoleSocket);
   const joinUser = namespaces.find((n) => n.type === 'user' && n.path);
   if (joinUser) w.op(OP.SETNS, [CLONE_FLAGS.user], [joinUser.path!]);
   for (const ns of namespaces) {
@@ -323,10 +319,7 @@ export interface ExecPlanInput {
 /** `tsrun exec`: join every namespace of the container, then the same process setup as create. */
 export function buildExecPlan(input: ExecPlanInput): Buffer {
   const w = new PlanWriter();
-  if (input.process.terminal) {
-    if (!input.consoleSocket) throw new TsrunError('process.terminal is true: --console-socket is required');
-    w.op(OP.CONSOLE_CONNECT, [], [input.consoleSocket]);
-  }
+  addConsoleConnect(w, input.process, input.consoleSocket);
   const order = [...input.namespaces].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
   for (const t of order) w.op(OP.SETNS, [CLONE_FLAGS[t]], [`/proc/${input.initPid}/ns/${NS_FILES[t]}`]);
   w.op(OP.CLONE_INIT);
@@ -336,6 +329,16 @@ export function buildExecPlan(input: ExecPlanInput): Buffer {
   }
   addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp });
   return w.build();
+}
+
+/** Stage 1 connects to --console-socket (as host root) when, and only when, there is a terminal. */
+function addConsoleConnect(w: PlanWriter, proc: Process, consoleSocket: string | undefined): void {
+  if (proc.terminal) {
+    if (!consoleSocket) throw new TsrunError('process.terminal is true: --console-socket is required');
+    w.op(OP.CONSOLE_CONNECT, [], [consoleSocket]);
+  } else if (consoleSocket) {
+    throw new TsrunError('--console-socket given but process.terminal is false');
+  }
 }
 
 function addHooks(w: PlanWriter, phase: 1 | 2, hooks: Spec['hooks'] extends infer H ? H extends Record<string, infer L> ? L | undefined : never : never) {
@@ -372,31 +375,12 @@ function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean) 
   w.op(OP.MOUNT, [opts.flags, 0, opts.propagation, bits], [source, m.destination, m.type ?? '', opts.data.join(',')]);
 }
 
-/** cgroup v1 hierarchies of this host: mount point name -> mount options naming the controllers. */
-function cgroupV1Hierarchies(): { name: string; root: string; controllers: string }[] {
-  const out: { name: string; root: string; controllers: string }[] = [];
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const [fstype, , superOpts] = line.slice(sep + 3).split(' ');
-    if (fstype !== 'cgroup') continue;
-    const mountPoint = line.split(' ')[4];
-    const controllers = superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('clone_children') && o !== 'relatime' && !o.startsWith('release_agent') && o !== 'xattr').join(',');
-    out.push({ name: path.basename(mountPoint), root: mountPoint, controllers });
-  }
-  return out;
-}
-
 function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, cgroupPath?: string) {
   const dest = m.destination;
   const ro = flags & MS.RDONLY;
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
-  let hierarchies: ReturnType<typeof cgroupV1Hierarchies> = [];
-  try {
-    hierarchies = cgroupV1Hierarchies();
-  } catch {
-    /* no /proc: no v1 hierarchies */
-  }
+  // The host's v1 hierarchies, from the cgroups module's (cached) mountinfo read.
+  const hierarchies = hostHierarchies().filter((h) => !h.v2);
   if (hierarchies.length === 0 || m.type === 'cgroup2') {
     // Pure v2: the container sees its own cgroup as the root (with a cgroup namespace), else bind it.
     if (cgroupNs) w.op(OP.MOUNT, [flags, 0, 0, 0], ['cgroup2', dest, 'cgroup2', '']);
@@ -406,11 +390,11 @@ function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolea
   // v1: a tmpfs with one mount per hierarchy, like runc.
   w.op(OP.MOUNT, [base, 0, 0, 0], ['tmpfs', dest, 'tmpfs', 'mode=755']);
   for (const h of hierarchies) {
-    const sub = path.posix.join(dest, h.name);
+    const sub = path.posix.join(dest, path.basename(h.mountpoint));
     if (cgroupNs) {
-      w.op(OP.MOUNT, [base | ro, 0, 0, 0], ['cgroup', sub, 'cgroup', h.controllers]);
+      w.op(OP.MOUNT, [base | ro, 0, 0, 0], ['cgroup', sub, 'cgroup', h.controllers.join(',')]);
     } else {
-      const src = path.join(h.root, cgroupPath ?? '');
+      const src = path.join(h.mountpoint, cgroupPath ?? '');
       w.op(OP.MOUNT, [MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | base | ro, 0, 0], [src, sub, '', '']);
     }
   }

@@ -11,7 +11,7 @@ import { loadNative, SYNC, type Native } from '../native/shim';
 import { TsrunError, fsError } from './errors';
 import { runHooks } from './hooks';
 import { logWarn } from './log';
-import { writePidFile } from './process-io';
+import { checkSocket, writePidFile } from './process-io';
 import type { CreateOptions, GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime, toState } from './status';
@@ -216,16 +216,6 @@ function hostId(maps: IdMapping[] | undefined, id: number): number {
 function listenFds(): number {
   const n = Number(process.env.LISTEN_FDS);
   return Number.isInteger(n) && n > 0 ? n : 0;
-}
-
-function checkSocket(p: string): void {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(p);
-  } catch (err) {
-    throw fsError(`--console-socket ${p}`, err);
-  }
-  if (!st.isSocket()) throw new TsrunError(`--console-socket ${p}: not a unix socket`);
 }
 
 function userName(): string {

@@ -1,14 +1,13 @@
 // `exec`: run another process in a created or running container. It joins every namespace
 // and the cgroup of the init, then gets the same process setup as the init (user, caps,
 // rlimits, cwd...). Foreground: wait for it and return its exit code; --detach: leave it.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
 import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
 import { TsrunError } from './errors';
-import { forwardSignals, writePidFile } from './process-io';
+import { checkSocket, forwardSignals, writePidFile } from './process-io';
 import type { GlobalOptions } from './options';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -32,9 +31,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     throw new TsrunError(`cannot exec in a ${status} container`);
   }
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
-  if (o.consoleSocket && !fs.statSync(o.consoleSocket, { throwIfNoEntry: false })?.isSocket()) {
-    throw new TsrunError(`--console-socket ${o.consoleSocket}: not a unix socket`);
-  }
+  if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
   const plan = buildExecPlan({
     id: o.id,

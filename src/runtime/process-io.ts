@@ -1,7 +1,19 @@
-// Small pieces shared by create, run and exec: the pid file and signal forwarding.
+// Small pieces shared by create, run and exec: the console socket check, the pid file and
+// signal forwarding.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsError } from './errors';
+import { TsrunError, fsError } from './errors';
+
+/** --console-socket must name an existing unix socket. */
+export function checkSocket(p: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch (err) {
+    throw fsError(`--console-socket ${p}`, err);
+  }
+  if (!st.isSocket()) throw new TsrunError(`--console-socket ${p}: not a unix socket`);
+}
 
 /** Written atomically (temp file + rename) and only once the process exists: callers poll for it. */
 export function writePidFile(file: string, pid: number): void {
