@@ -2,15 +2,20 @@
 // Build tsrun into ONE executable, dist/tsrun (a Node single-executable application):
 //   1. validators  node scripts/gen-validators.mjs (if present)
 //   2. shim        cc native-shim/*.c -> build/libtsrun-shim.so
-//   3. bundle      esbuild src/cli/main.ts -> build/tsrun.js (koffi external)
-//   4. sea         blob with code cache + assets (koffi.node, shim) injected into a node copy
+//   3. bundle      esbuild src/cli/main.ts -> build/tsrun.js (koffi external), and the
+//                  executable's entry src/boot.ts -> build/boot.js
+//   4. train       node build/boot.js --train: run cli/warmup.ts once and save the V8 code
+//                  cache of every function it reached: build/tsrun.jscache (all commands),
+//                  build/tsrun-light.jscache (all but create/run/exec); see src/boot.ts
+//   5. sea         blob (main build/boot.js; assets tsrun.js, the two caches, koffi.node,
+//                  the shim) injected into a copy of node
 // Each step prints one line with its time. Steps whose inputs are unchanged are skipped
 // (content hashes in build/.stamps.json). Flags:
 //   --force           rebuild every step
 //   --no-sea          stop after the bundle
-//   --no-code-cache   SEA without V8 code cache (for measurements)
-//   --snapshot        SEA from a V8 startup snapshot (experimental; the entry must support it)
+//   --no-code-cache   SEA without V8 code caches (for measurements)
 //   --no-strip        keep node's debug info and symbol table (+12 MiB)
+//   --no-minify       readable bundle (profiles name functions; a bit slower to load)
 //   --keep-node-env   let the executable honour NODE_EXTRA_CA_CERTS and NODE_OPTIONS (see ENV_RENAMES)
 //   --entry FILE      bundle entry (default src/cli/main.ts)
 //   --out FILE        executable path (default dist/tsrun)
@@ -32,16 +37,18 @@ const CFLAGS = ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra'];
 
 class BuildError extends Error {}
 
+const DEFAULT_ENTRY = 'src/cli/main.ts';
+
 function parseArgs(argv) {
-  const o = { force: false, sea: true, codeCache: true, snapshot: false, strip: true, envPatch: true, entry: 'src/cli/main.ts', out: 'dist/tsrun' };
+  const o = { force: false, sea: true, codeCache: true, strip: true, envPatch: true, minify: true, entry: DEFAULT_ENTRY, out: 'dist/tsrun' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--force') o.force = true;
     else if (a === '--no-sea') o.sea = false;
     else if (a === '--no-code-cache') o.codeCache = false;
-    else if (a === '--snapshot') o.snapshot = true;
     else if (a === '--no-strip') o.strip = false;
     else if (a === '--keep-node-env') o.envPatch = false;
+    else if (a === '--no-minify') o.minify = false;
     else if (a === '--entry') o.entry = argv[++i];
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--build-dir') o.buildDir = argv[++i];
@@ -177,7 +184,6 @@ async function bundle(o) {
     __TSRUN_KOFFI_VERSION__: JSON.stringify(koffiInfo().version),
     __TSRUN_BUNDLED__: 'true',
     __TSRUN_LIB_DIR__: JSON.stringify(o.libDir ?? ''),
-    __TSRUN_SNAPSHOT__: String(o.snapshot), // main.ts loads node:v8 only for a snapshot
   };
   const outfile = path.join(BUILD, 'tsrun.js');
   let res;
@@ -190,7 +196,7 @@ async function bundle(o) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    minify: true,
+    minify: o.minify,
     sourcemap: false,
     legalComments: 'none',
     // koffi is loaded by src/native/loader.ts: from node_modules in dev, from the
@@ -202,11 +208,77 @@ async function bundle(o) {
     logLevel: 'warning',
     metafile: true,
   });
+    // The executable's entry: compiles tsrun.js with the trained code cache (src/boot.ts).
+    await esbuild.build({
+      entryPoints: [path.join(root, 'src', 'boot.ts')],
+      outfile: path.join(BUILD, 'boot.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: o.minify,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
   } catch {
     throw new BuildError('esbuild failed (errors above)');
   }
+  const interop = cheapInterop(outfile);
   const kb = (fs.statSync(outfile).size / 1024).toFixed(0);
-  return `${path.relative(root, outfile)} ${kb} KiB, ${Object.keys(res.metafile.inputs).length} inputs, build id ${buildId}`;
+  return `${path.relative(root, outfile)} ${kb} KiB, ${Object.keys(res.metafile.inputs).length} inputs, build id ${buildId}, ${interop}`;
+}
+
+/**
+ * esbuild turns each `import * as fs from 'node:fs'` into __toESM(require('node:fs')),
+ * which copies every property of the module into a new object of getters: 40-odd times
+ * per bundle, ~100 properties each (~1-2 ms of every command). Replace the helper's
+ * body for plain CommonJS objects (node's builtins, yargs) with one cached object whose
+ * prototype is the module: same reads, O(1). Anything else takes esbuild's path.
+ * Performance only: if esbuild ever emits the helper differently, the build says so.
+ */
+function cheapInterop(file) {
+  const src = fs.readFileSync(file, 'utf8');
+  const re = /var ([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?/;
+  const m = src.match(re);
+  if (!m) return 'esbuild __toESM helper NOT found: builtins keep the copying interop';
+  const [whole, name, mod] = m;
+  const fast =
+    `var __tsrunNs=new WeakMap;` +
+    `var ${name}=(${mod},...a)=>${mod}!==null&&typeof ${mod}=="object"&&!${mod}.__esModule` +
+    `?__tsrunNs.get(${mod})??(__tsrunNs.set(${mod},a=Object.create(${mod},{default:{value:${mod},enumerable:!0}})),a)` +
+    `:${name}$esbuild(${mod},...a);`;
+  fs.writeFileSync(file, src.replace(whole, `${fast}var ${name}$esbuild=${whole.slice(whole.indexOf('=') + 1)}`));
+  return 'cheap builtin interop';
+}
+
+// 4. code cache trained by a warm-up run (src/boot.ts, src/cli/warmup.ts)
+const CACHES = { full: 'tsrun.jscache', light: 'tsrun-light.jscache' };
+
+async function trainCodeCache(o) {
+  const custom = o.entry !== path.resolve(root, DEFAULT_ENTRY);
+  if (!o.codeCache || custom) {
+    for (const f of Object.values(CACHES)) fs.rmSync(path.join(BUILD, f), { force: true });
+    return custom ? 'skipped (--entry: only tsrun itself has a warm-up)' : 'skipped (--no-code-cache)';
+  }
+  const sizes = [];
+  for (const [set, name] of Object.entries(CACHES)) sizes.push(`${name} ${trainOne(set, path.join(BUILD, name))} KiB`);
+  return sizes.join(', ');
+}
+
+function trainOne(set, out) {
+  const boot = path.join(BUILD, 'boot.js');
+  const js = path.join(BUILD, 'tsrun.js');
+  // Same binary and no extra V8 flags as the executable, or V8 rejects the cache: the
+  // environment must not add any through NODE_OPTIONS.
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  delete env.TSRUN_TIMING;
+  const r = spawnSync(process.execPath, [boot, '--train', set, js, out], { cwd: BUILD, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) {
+    process.stderr.write(Buffer.concat([r.stdout ?? Buffer.alloc(0), r.stderr ?? Buffer.alloc(0)]));
+    throw new BuildError(`training run (${set}) for the code cache failed (exit ${r.status ?? r.signal})`);
+  }
+  return (fs.statSync(out).size / 1024).toFixed(0);
 }
 
 /**
@@ -234,18 +306,14 @@ function preferRequire(names) {
 
 // 4. single executable
 async function buildSea(o) {
-  const js = path.join(BUILD, 'tsrun.js');
-  const assets = seaAssets();
-  // With --snapshot the entry itself must defer its work: when
-  // require('node:v8').startupSnapshot.isBuildingSnapshot() it calls
-  // setDeserializeMainFunction(main) instead of running main.
-  const main = js;
+  const main = path.join(BUILD, 'boot.js');
+  const assets = { 'tsrun.js': path.join(BUILD, 'tsrun.js'), ...seaAssets() };
+  for (const name of Object.values(CACHES)) if (fs.existsSync(path.join(BUILD, name))) assets[name] = path.join(BUILD, name);
   const config = {
     main,
     output: path.join(BUILD, 'tsrun.blob'),
     disableExperimentalSEAWarning: true,
-    useSnapshot: o.snapshot,
-    useCodeCache: o.codeCache && !o.snapshot, // node ignores the code cache with a snapshot
+    useCodeCache: o.codeCache, // node's own cache, for boot.js only
     assets,
   };
   const h = hashInputs([main, fileURLToPath(import.meta.url), ...Object.values(assets)], JSON.stringify(config), process.execPath, process.version, o.strip, o.envPatch);
@@ -284,7 +352,7 @@ async function buildSea(o) {
   fs.renameSync(tmp, o.out);
   stamps.sea = h;
   const mb = (fs.statSync(o.out).size / 1048576).toFixed(1);
-  const mode = o.snapshot ? 'snapshot' : config.useCodeCache ? 'code cache' : 'no code cache';
+  const mode = assets['tsrun.jscache'] ? 'trained code caches' : 'no trained code cache';
   return `${path.relative(root, o.out)} ${mb} MiB (${[mode, ...notes].join(', ')}; assets: ${Object.keys(assets).join(', ')})`;
 }
 
@@ -356,7 +424,10 @@ async function main() {
     await step('validators', () => genValidators(o));
     await step('shim', () => buildShim(o));
     await step('bundle', () => bundle(o));
-    if (o.sea) await step('sea', () => buildSea(o));
+    if (o.sea) {
+      await step('train', () => trainCodeCache(o));
+      await step('sea', () => buildSea(o));
+    }
   } finally {
     saveStamps();
   }

@@ -7,6 +7,7 @@ import * as log from '../runtime/log';
 import { COMMANDS, type Parsed } from './commands';
 import { fastParse } from './fastparse';
 import { write } from './output';
+import { mark } from '../timing';
 
 export type Handler = (g: GlobalOptions, p: Parsed) => Promise<number>;
 
@@ -65,7 +66,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const g = globalOptions(r.parsed);
   log.configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
   try {
-    return await (await HANDLERS[r.parsed.command]())(g, r.parsed);
+    mark('parsed');
+    const handler = await HANDLERS[r.parsed.command]();
+    mark(`${r.parsed.command} module loaded`);
+    return await handler(g, r.parsed);
   } catch (err) {
     const known = err instanceof TsrunError;
     const msg = err instanceof Error ? err.message : String(err);

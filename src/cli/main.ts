@@ -1,10 +1,26 @@
-// Entry point of the tsrun executable (esbuild bundles from here). All logic is in cli.ts,
+// Entry point of the tsrun bundle (esbuild bundles from here). All logic is in cli.ts,
 // which tests import without running anything.
+//   node build/tsrun.js ...   runs tsrun (the bundle is the main module);
+//   dist/tsrun ...            src/boot.ts compiles the bundle with its trained code cache
+//                             and calls runMain();
+//   build time                src/boot.ts --train calls warmUp().
+import { flushTimings, mark } from '../timing';
+import type { BootInfo } from '../boot';
 import { main } from './cli';
 
-function runMain(): void {
+export function runMain(info?: BootInfo): void {
+  if (info) {
+    mark('boot: started', info.at[0]);
+    mark('boot: bundle source read', info.at[1]);
+    mark(`boot: bundle compiled (code cache: ${info.codeCache})`, info.at[2]);
+  }
+  mark('main entered (bundle modules initialised)');
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+      mark('command done');
+      flushTimings();
+      process.exit(code);
+    },
     (err) => {
       process.stderr.write(`tsrun: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
@@ -12,15 +28,9 @@ function runMain(): void {
   );
 }
 
-// Defined by scripts/build.mjs: true only in a --snapshot build.
-declare const __TSRUN_SNAPSHOT__: boolean | undefined;
-
-// scripts/build.mjs --snapshot: when building a V8 startup snapshot, defer main to run time.
-// Other builds never load node:v8 (with the stream modules it pulls in, ~2 ms per command).
-if (typeof __TSRUN_SNAPSHOT__ === 'boolean' && __TSRUN_SNAPSHOT__) {
-  const v8 = require('node:v8') as typeof import('node:v8');
-  if (v8.startupSnapshot?.isBuildingSnapshot()) v8.startupSnapshot.setDeserializeMainFunction(runMain);
-  else runMain();
-} else {
-  runMain();
+/** Build time: exercise every command path once (see cli/warmup.ts and src/boot.ts). */
+export async function warmUp(set: 'full' | 'light'): Promise<void> {
+  await (await import('./warmup')).warmUp(set);
 }
+
+if (require.main === module) runMain();

@@ -16,6 +16,7 @@ import type { CreateOptions, GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime, toState } from './status';
 import { Store } from './store';
+import { mark } from '../timing';
 
 /** How long the parent waits for one step of the child before giving up. */
 const STEP_TIMEOUT_MS = 60_000;
@@ -23,6 +24,7 @@ const STEP_TIMEOUT_MS = 60_000;
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
+  mark('bundle loaded and validated');
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
@@ -56,6 +58,7 @@ class Launch {
 
   run(): void {
     this.native = loadNative();
+    mark('native shim loaded');
     const { spec, o, store, native } = this;
     const fifo = store.fifoPath(o.id);
     native.mkfifo(fifo, 0o622);
@@ -71,6 +74,7 @@ class Launch {
       linuxDevices: spec.linux?.devices,
     });
     this.cgroup = cgroup;
+    mark('fifo made, cgroup opened');
     const plan = buildPlan({
       id: o.id,
       spec,
@@ -85,15 +89,18 @@ class Launch {
     });
     for (const msg of plan.warnings) logWarn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);
+    mark('plan built');
 
     const { pid, syncFd } = native.spawn(plan.bytes);
     this.stage1 = pid;
     this.syncFd = syncFd;
+    mark('stage 1 forked');
     cgroup.apply(pid);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
     cgroup.set({ ...resources, devices: resources.devices ?? [] });
     native.send(syncFd, SYNC.GO);
+    mark('cgroup joined and set');
 
     // Stage 1: id maps on request, then the init's pid.
     for (;;) {
@@ -110,6 +117,7 @@ class Launch {
     }
     native.wait(this.stage1);
     this.stage1 = 0;
+    mark('init cloned, stage 1 reaped');
 
     const rec: ContainerRecord = {
       version: 1,
@@ -126,6 +134,7 @@ class Launch {
     };
     store.save(rec);
     this.rec = rec;
+    mark('state saved');
 
     // Runtime-namespace hooks, then let the init build the rootfs and exec-wait.
     // prestart (deprecated) historically ran at start: runtime-tools expects "created" there.
@@ -139,6 +148,7 @@ class Launch {
       Buffer.from(`${JSON.stringify(toState(inner, 'creating'))}\0${JSON.stringify(toState(inner, 'created'))}\0`),
     );
     const m = this.receive('setting up the container');
+    mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
     native.close(syncFd);
     this.syncFd = -1;

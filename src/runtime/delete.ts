@@ -9,6 +9,7 @@ import type { GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { deriveStatus, initAlive, toState } from './status';
 import { Store } from './store';
+import { mark } from '../timing';
 
 /** How long delete waits for SIGKILLed processes to disappear. */
 const GONE_TIMEOUT_MS = 10_000;
@@ -40,7 +41,9 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
     store.remove(id);
     return;
   }
+  mark('locked, state loaded');
   const status = deriveStatus(rec, store);
+  mark('status derived');
   if (status !== 'stopped' && !force) {
     throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
@@ -50,6 +53,7 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
     signal(rec.pid, 'SIGKILL');
   }
   await waitUntil(() => !initAlive(rec), `container init (pid ${rec.pid}) did not exit after SIGKILL`);
+  mark('init gone');
   if (mgr) {
     // Without a private pid namespace the init's children outlive it: the cgroup holds them.
     if (mgr.pids().length) {
@@ -58,8 +62,10 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
     }
     mgr.destroy();
   }
+  mark('cgroups removed');
   runHooks('poststop', rec.config.hooks?.poststop, toState(rec, 'stopped'), { warnOnly: true });
   store.remove(id);
+  mark('state dir removed');
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -8,6 +8,7 @@ import type { GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { deriveStatus, initAlive, toState } from './status';
 import { Store } from './store';
+import { mark } from '../timing';
 
 /** How long start waits for the init to write to the fifo once we opened it. */
 const RELEASE_TIMEOUT_MS = 10_000;
@@ -16,14 +17,18 @@ export async function start(g: GlobalOptions, id: string): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   await store.withLock(id, async () => {
+    mark('locked');
     const rec = store.load(id);
     const status = deriveStatus(rec, store);
     if (status === 'stopped') throw new TsrunError('cannot start a container that has stopped');
     if (status === 'running') throw new TsrunError('cannot start an already running container');
     if (status !== 'created') throw new TsrunError(`cannot start a container in the ${status} state`);
+    mark('status derived');
     await releaseInit(store, rec);
+    mark('init released and exec\'d');
     rec.started = true;
     store.save(rec);
+    mark('state saved');
     runHooks('poststart', rec.config.hooks?.poststart, toState(rec, 'running'), { warnOnly: true });
   });
 }

@@ -49,6 +49,20 @@ describe('dist/tsrun', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^tsrun version \d+\.\d+\.\d+\ncommit: (?:[0-9a-f]{4,}|unknown)\nspec: 1\.2\.0\n/);
   });
+
+  it('runs the bundle with its trained V8 code caches accepted (light and full)', (ctx) => {
+    if (skip) {
+      console.log(`skipped: ${skip}`);
+      return ctx.skip();
+    }
+    // V8 silently recompiles when it rejects a cache (other flags or source): only slower.
+    const timed = (args: string[]) =>
+      spawnSync(exe, args, { cwd: '/', encoding: 'utf8', env: { PATH: '/usr/bin:/bin', TSRUN_TIMING: '1' } }).stderr;
+    expect(timed(['--root', path.join(tmp, 'state'), 'list'])).toContain('code cache: light accepted');
+    const full = timed(['--root', path.join(tmp, 'state'), 'create', '--bundle', path.join(tmp, 'none'), 'x']);
+    expect(full).toContain('code cache: full accepted');
+    expect(full).toMatch(/^tsrun: bundle .*none: does not exist$/m); // and the command ran
+  });
 });
 
 // A tiny entry built into its own executable (own build dir and lib cache dir), so the

@@ -1,0 +1,197 @@
+// Build-time training run for the executable's V8 code cache (see src/boot.ts). It walks
+// the code paths of every command once, so their bytecode lands in the cache, and does
+// nothing outside a private temp dir: no container is started, no cgroup is created,
+// no signal is sent. Real commands run through main() where that is harmless (spec,
+// features, state, list, start/kill/delete of a container record whose init is gone);
+// create and exec are exercised up to the launch: bundle validation, cgroup path
+// resolution (read-only), the launch plan, the seccomp compiler and the FFI binding.
+//
+// Two sets (src/boot.ts): 'light' covers the commands a caller runs for every container
+// (state, start, kill, delete, list); 'full' adds create/run/exec, spec and features.
+// What is not reached here still works; it is just compiled on first use.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { newCgroup, type CgroupRef } from '../linux/cgroups';
+import { buildExecPlan, buildPlan } from '../linux/plan';
+import { parseSignal } from '../linux/signals';
+import { loadNative } from '../native/shim';
+import { loadBundle } from '../oci/load';
+import { defaultSpec } from '../oci/spec-default';
+import type { Spec } from '../oci/types';
+import { runHooks } from '../runtime/hooks';
+import type { ContainerRecord } from '../runtime/record';
+import { procStartTime, toState } from '../runtime/status';
+import { Store } from '../runtime/store';
+import { main } from './cli';
+import { fastParse } from './fastparse';
+
+/** 'light': every command but create/run/exec; 'full': those too (see src/boot.ts). */
+export async function warmUp(set: 'full' | 'light'): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-warmup-'));
+  try {
+    await commands(tmp, set === 'full');
+    if (set === 'full') launchPaths(tmp);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Whole commands through main(), as the executable runs them. */
+async function commands(tmp: string, launch: boolean): Promise<void> {
+  const root = path.join(tmp, 'state');
+  const specDir = path.join(tmp, 'spec');
+  fs.mkdirSync(specDir);
+  if (launch) {
+    await main(['spec', '--bundle', specDir]);
+    await main(['spec', '--rootless', '--bundle', specDir]); // refuses: config.json exists
+    await main(['features']);
+  }
+  await main(['--root', root, 'list']);
+  await main(['--root', root, 'state', 'absent']);
+  if (launch) await main(['--root', root, 'create', '--bundle', path.join(tmp, 'no-bundle'), 'absent']);
+
+  // Records whose init is this process (running) and a pid that cannot exist (stopped).
+  const store = new Store(root);
+  // A cgroup that is never created: status and state read its freezer state and fail.
+  let cgroup: CgroupRef | null = null;
+  try {
+    cgroup = newCgroup({ id: `tsrun-warmup-${process.pid}` }).ref;
+  } catch {
+    /* a build host without cgroups */
+  }
+  const record = (id: string, pid: number): ContainerRecord => ({
+    version: 1,
+    id,
+    bundle: specDir,
+    rootfs: path.join(specDir, 'rootfs'),
+    pid,
+    pidStartTime: procStartTime(pid) ?? 1,
+    created: new Date().toISOString(),
+    started: true,
+    config: defaultSpec({ rootless: false }),
+    cgroup,
+    owner: 'root',
+  });
+  for (const [id, pid] of [['running', process.pid], ['stopped', 0x3fffffff]] as const) {
+    store.reserve(id);
+    store.save(record(id, pid));
+  }
+  await startCreated(store, record);
+  for (const argv of [
+    ['state', 'running'],
+    ['list'],
+    ['list', '--format', 'json'],
+    ['list', '-q'],
+    ['start', 'stopped'], // refused: stopped
+    ['kill', 'stopped', 'KILL'], // refused: not running
+    ['delete', 'running'], // refused: not stopped (no --force: nothing is signalled)
+    ['delete', 'stopped'],
+  ]) {
+    await main(['--root', root, ...argv]);
+  }
+  store.remove('running');
+  const lines = [
+    ['run', '-d', '--pid-file', 'p', '--console-socket', 's', '--no-pivot', '--preserve-fds', '2', 'x'],
+    ['exec', '-t', '--cwd', '/', '-e', 'A=1', '-u', '1:1', '--cap', 'CAP_KILL', '--process', 'p.json', 'x', 'sh'],
+    ['--log', 'l', '--log-format', 'json', '--systemd-cgroup', 'pause', 'x'],
+    ['resume', 'x'],
+    ['kill', '--all', 'x', 'SIGTERM'],
+  ];
+  for (const argv of launch ? lines : lines.slice(2)) fastParse(argv);
+  for (const s of ['KILL', 'SIGTERM', '15', 'RTMIN+3']) parseSignal(s);
+}
+
+/**
+ * `start` for real: a shell stands in for a created init, blocked opening exec.fifo for
+ * writing; start releases it and reads its "0". Skipped where mkfifo(1) is missing.
+ */
+async function startCreated(store: Store, record: (id: string, pid: number) => ContainerRecord): Promise<void> {
+  store.reserve('created');
+  const fifo = store.fifoPath('created');
+  if (spawnSync('mkfifo', ['-m', '0600', fifo]).status !== 0) return;
+  const init = spawn('/bin/sh', ['-c', 'printf 0 > "$0"', fifo], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => init.on('exit', resolve));
+  store.save({ ...record('created', init.pid!), started: false });
+  await main(['--root', store.root, 'start', 'created']);
+  init.kill('SIGKILL'); // only matters if start failed
+  await exited;
+  await main(['--root', store.root, 'delete', 'created']);
+}
+
+/** create and exec up to the point where they would fork. */
+function launchPaths(tmp: string): void {
+  const bundle = path.join(tmp, 'bundle');
+  fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(richSpec()));
+  const { spec, bundleDir, rootfs } = loadBundle(bundle);
+  let cgroupPath = '/tsrun-warmup';
+  try {
+    cgroupPath = newCgroup({ id: 'warmup', cgroupsPath: spec.linux?.cgroupsPath, linuxDevices: spec.linux?.devices }).ref.path;
+  } catch {
+    /* a build host without cgroups */
+  }
+  const fifoPath = path.join(tmp, 'exec.fifo');
+  buildPlan({ id: 'warmup', spec, rootfs, bundle: bundleDir, fifoPath, noPivot: false, noNewKeyring: false, preserveFds: 0, cgroupPath });
+  buildExecPlan({
+    id: 'warmup',
+    initPid: process.pid,
+    namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
+    process: spec.process!,
+    noNewKeyring: false,
+    preserveFds: 0,
+    seccomp: spec.linux?.seccomp,
+  });
+  runHooks('poststart', [{ path: '/bin/true' }], toState({ ...record0(bundleDir), config: spec }, 'running'), { warnOnly: true });
+  try {
+    loadNative();
+  } catch {
+    /* shim not built: nothing to train */
+  }
+}
+
+function record0(bundle: string): ContainerRecord {
+  return { version: 1, id: 'warmup', bundle, rootfs: path.join(bundle, 'rootfs'), pid: 1, pidStartTime: 1, created: '', started: false, config: {} as Spec, cgroup: null, owner: '' };
+}
+
+/** The default spec plus most optional fields, so the validators' branches get compiled. */
+function richSpec(): Spec {
+  const spec = defaultSpec({ rootless: false });
+  const p = spec.process!;
+  p.terminal = false;
+  p.user = { uid: 1, gid: 1, umask: 0o22, additionalGids: [5, 6] };
+  p.rlimits = [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }, { type: 'RLIMIT_CORE', hard: 0, soft: 0 }];
+  p.oomScoreAdj = 100;
+  p.capabilities!.inheritable = ['CAP_KILL'];
+  spec.domainname = 'example.org';
+  spec.hooks = Object.fromEntries(
+    ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'].map((k) => [
+      k,
+      [{ path: '/bin/true', args: ['true'], env: ['A=1'], timeout: 5 }],
+    ]),
+  );
+  spec.mounts!.push({ destination: '/data', type: 'bind', source: '/tmp', options: ['rbind', 'ro', 'nosuid'] });
+  const linux = spec.linux!;
+  linux.namespaces = [...(linux.namespaces ?? []), { type: 'cgroup' }];
+  linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+  linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }];
+  linux.cgroupsPath = 'tsrun-warmup';
+  linux.resources = {
+    devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }],
+    memory: { limit: 536870912, reservation: 268435456, swap: 1073741824, swappiness: 10 },
+    cpu: { shares: 1024, quota: 100000, period: 100000, cpus: '0', mems: '0' },
+    pids: { limit: 100 },
+    blockIO: { weight: 100 },
+  };
+  linux.seccomp = {
+    defaultAction: 'SCMP_ACT_ALLOW',
+    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    syscalls: [
+      { names: ['kexec_load', 'open_by_handle_at'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+      { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 8, op: 'SCMP_CMP_NE' }] },
+    ],
+  };
+  linux.maskedPaths = [...(linux.maskedPaths ?? []), '/proc/kcore'];
+  return spec;
+}
