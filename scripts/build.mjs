@@ -238,7 +238,7 @@ async function bundle(o) {
  */
 function cheapInterop(file) {
   const src = fs.readFileSync(file, 'utf8');
-  const re = /var ([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?/;
+  const re = /var\s+([\w$]+)\s*=\s*\(([\w$]+),\s*([\w$]+),\s*([\w$]+)\)\s*=>\s*\(\4\s*=\s*\2\s*!=\s*null\s*\?/;
   const m = src.match(re);
   if (!m) return 'esbuild __toESM helper NOT found: builtins keep the copying interop';
   const [whole, name, mod] = m;

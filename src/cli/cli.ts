@@ -32,8 +32,10 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
 export async function parse(argv: readonly string[]): Promise<{ parsed: Parsed } | { exit: number; stdout?: string; error?: string }> {
   const fast = fastParse(argv);
   if (fast) return { parsed: fast };
-  const { parseWithYargs } = await import('./yargs-cli');
   const { versionText } = await import('../version');
+  // Callers probe `runc --version` (dockerd at start-up, containerd's info): no yargs for it.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) return { exit: 0, stdout: `${versionText()}\n` };
+  const { parseWithYargs } = await import('./yargs-cli');
   return parseWithYargs(argv, versionText);
 }
 

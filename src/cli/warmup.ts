@@ -48,6 +48,7 @@ async function commands(tmp: string, launch: boolean): Promise<void> {
     await main(['spec', '--rootless', '--bundle', specDir]); // refuses: config.json exists
     await main(['features']);
   }
+  await main(['--version']);
   await main(['--root', root, 'list']);
   await main(['--root', root, 'state', 'absent']);
   if (launch) await main(['--root', root, 'create', '--bundle', path.join(tmp, 'no-bundle'), 'absent']);
@@ -69,7 +70,6 @@ async function commands(tmp: string, launch: boolean): Promise<void> {
     pid,
     pidStartTime: procStartTime(pid) ?? 1,
     created: new Date().toISOString(),
-    started: true,
     config: defaultSpec({ rootless: false }),
     cgroup,
     owner: 'root',
@@ -113,7 +113,7 @@ async function startCreated(store: Store, record: (id: string, pid: number) => C
   if (spawnSync('mkfifo', ['-m', '0600', fifo]).status !== 0) return;
   const init = spawn('/bin/sh', ['-c', 'printf 0 > "$0"', fifo], { stdio: 'ignore' });
   const exited = new Promise((resolve) => init.on('exit', resolve));
-  store.save({ ...record('created', init.pid!), started: false });
+  store.save(record('created', init.pid!));
   await main(['--root', store.root, 'start', 'created']);
   init.kill('SIGKILL'); // only matters if start failed
   await exited;
@@ -152,7 +152,7 @@ function launchPaths(tmp: string): void {
 }
 
 function record0(bundle: string): ContainerRecord {
-  return { version: 1, id: 'warmup', bundle, rootfs: path.join(bundle, 'rootfs'), pid: 1, pidStartTime: 1, created: '', started: false, config: {} as Spec, cgroup: null, owner: '' };
+  return { version: 1, id: 'warmup', bundle, rootfs: path.join(bundle, 'rootfs'), pid: 1, pidStartTime: 1, created: '', config: {} as Spec, cgroup: null, owner: '' };
 }
 
 /** The default spec plus most optional fields, so the validators' branches get compiled. */

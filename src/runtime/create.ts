@@ -127,7 +127,6 @@ class Launch {
       pid: this.init,
       pidStartTime: procStartTime(this.init) ?? 0,
       created: new Date().toISOString(),
-      started: false,
       config: spec,
       cgroup: cgroup.ref,
       owner: userName(),

@@ -17,8 +17,6 @@ export interface ContainerRecord {
   pidStartTime: number;
   /** RFC 3339 creation time (shown by `list`). */
   created: string;
-  /** Set once `start` has released the init from exec.fifo. */
-  started: boolean;
   /** The validated config the container was created from (hooks, annotations, namespaces...). */
   config: Spec;
   /** Where the container's cgroups are, as the cgroups module resolved them. */

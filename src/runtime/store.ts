@@ -2,7 +2,6 @@
 // and, while a state-changing command runs, a lock file. mkdir of the container dir is the
 // atomic "this id is taken" test; delete renames the dir away before removing it so no
 // waiter can recreate anything inside a half-removed dir.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsrunError, fsError } from './errors';
@@ -18,9 +17,10 @@ const LOCK_WAIT_MS = 60_000;
 /** runc's id rule: letters, digits and "_+,-." (Go's [\w+-\.] includes the range +... ). */
 const ID_RE = /^[A-Za-z0-9_+,\-.]+$/;
 
-/** Locks held by the current async call chain: a nested withLock of the same container
- *  re-enters, while a parallel call in the same process still waits its turn. */
-const held = new AsyncLocalStorage<ReadonlySet<string>>();
+/** Per container, the tail of this process's queue for its lock: parallel withLock calls
+ *  in one process take turns (the lock file alone would make them spin on each other).
+ *  Not re-entrant: a nested withLock of the same container would wait for itself. */
+const queues = new Map<string, Promise<void>>();
 
 export class Store {
   readonly root: string;
@@ -69,7 +69,9 @@ export class Store {
     }
   }
 
-  /** Write state.json atomically: temp file (0600), fsync, rename. */
+  /** Write state.json atomically: temp file (0600), rename. No fsync: the state root is a
+   *  tmpfs (/run) in normal use, and state does not outlive the host's containers anyway
+   *  (runc does not sync either); rename is what keeps readers from a half-written file. */
   save(rec: ContainerRecord): void {
     const file = this.statePath(rec.id);
     const tmp = `${file}.${process.pid}.tmp`;
@@ -77,7 +79,6 @@ export class Store {
       const fd = fs.openSync(tmp, 'w', 0o600);
       try {
         fs.writeSync(fd, JSON.stringify(rec));
-        fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
       }
@@ -122,7 +123,18 @@ export class Store {
       throw fsError(`remove state dir ${dir}`, err);
     }
     try {
-      fs.rmSync(tomb, { recursive: true, force: true });
+      // Only tsrun's own files live here (state.json, exec.fifo, lock): unlink them one by
+      // one; fs.rmSync({ recursive }) would load node's rimraf for every delete.
+      for (const name of fs.readdirSync(tomb)) {
+        const p = path.join(tomb, name);
+        try {
+          fs.unlinkSync(p);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EISDIR' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+          fs.rmSync(p, { recursive: true, force: true }); // not ours, but it goes with the dir
+        }
+      }
+      fs.rmdirSync(tomb);
     } catch (err) {
       throw fsError(`remove state dir ${tomb}`, err);
     }
@@ -151,14 +163,23 @@ export class Store {
    */
   async withLock<T>(id: string, fn: () => T | Promise<T>): Promise<T> {
     const key = path.join(this.root, id);
-    const mine = held.getStore();
-    if (mine?.has(key)) return fn();
-    const file = path.join(this.dir(id), LOCK);
-    const token = await this.acquire(id, file);
+    const before = queues.get(key);
+    let done!: () => void;
+    const tail = new Promise<void>((resolve) => (done = resolve));
+    queues.set(key, before ? before.then(() => tail) : tail);
+    const mine = queues.get(key);
+    if (before) await before;
     try {
-      return await held.run(new Set([...(mine ?? []), key]), fn);
+      const file = path.join(this.dir(id), LOCK);
+      const token = await this.acquire(id, file);
+      try {
+        return await fn();
+      } finally {
+        releaseLock(file, token);
+      }
     } finally {
-      releaseLock(file, token);
+      done();
+      if (queues.get(key) === mine) queues.delete(key);
     }
   }
 

@@ -97,6 +97,42 @@ describe.skipIf(skip)('bad input', () => {
     expect(Date.parse(lines.at(-1).time)).not.toBeNaN();
   });
 
+  it('start reports a program that cannot be executed, and the container is stopped', async () => {
+    // Executable bits but no known format: create's checks pass, execve fails (ENOEXEC).
+    const b = await s.bundle('noexec', { args: ['/not-a-program'] });
+    fs.writeFileSync(path.join(b.dir, 'rootfs', 'not-a-program'), 'neither ELF nor #!\n', { mode: 0o755 });
+    const id = s.id('noexec');
+    s.ok(['create', '--bundle', b.dir, id]);
+    const r = s.rt(['start', id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not-a-program.*ENOEXEC/);
+    oneLine(r.stderr);
+    expect((await s.waitStatus(id, 'stopped'))?.status).toBe('stopped');
+    s.ok(['delete', id]);
+  });
+
+  it('start fails cleanly when the init dies while start waits for it', async () => {
+    const b = await s.bundle('dies', { args: ['true'] });
+    const id = s.id('dies');
+    s.ok(['create', '--bundle', b.dir, id]);
+    const pid = s.state(id).pid!;
+    // A stopped init cannot finish opening exec.fifo: start waits, then the init is killed.
+    process.kill(pid, 'SIGSTOP');
+    const started = new Promise<{ code: number | null; err: string }>((resolve) => {
+      const p = spawn(BIN, ['--root', s.root, 'start', id], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      p.on('exit', (code) => resolve({ code, err }));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(pid, 'SIGKILL');
+    const r = await started;
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`container init \\(pid ${pid}\\) exited before it could be started`));
+    oneLine(r.err);
+    s.ok(['delete', id]);
+  });
+
   it('state, kill and delete of an unknown id fail with one line', () => {
     for (const cmd of [['state'], ['kill'], ['delete'], ['start']]) {
       const r = s.rt([...cmd, 'no-such-container']);

@@ -26,7 +26,7 @@ afterAll(() => {
 function record(id: string, pid: number, start: number | null, extra: Partial<ContainerRecord> = {}): ContainerRecord {
   return {
     version: 1, id, bundle: '/b', rootfs: '/b/rootfs', pid, pidStartTime: start ?? 0, created: '2024-01-01T00:00:00.000Z',
-    started: false, config: { ociVersion: '1.2.0' }, cgroup: null, owner: 'root', ...extra,
+    config: { ociVersion: '1.2.0' }, cgroup: null, owner: 'root', ...extra,
   };
 }
 
@@ -122,19 +122,21 @@ describe('Store locks', () => {
     expect(fs.existsSync(path.join(s.dir('locked'), 'lock'))).toBe(false);
   });
 
-  it('serializes parallel calls in one process, but a nested call re-enters', async () => {
+  it('serializes parallel calls in one process, in call order, even after a failure', async () => {
     const s = new Store(tmp);
     s.reserve('inproc');
     const events: string[] = [];
-    const section = (n: string) =>
+    const section = (n: string, fail = false) =>
       s.withLock('inproc', async () => {
         events.push(`in ${n}`);
-        await s.withLock('inproc', () => events.push(`nested ${n}`));
         await new Promise((r) => setTimeout(r, 10));
         events.push(`out ${n}`);
+        if (fail) throw new Error(`failed ${n}`);
       });
-    await Promise.all([section('a'), section('b')]);
-    expect(events).toEqual(['in a', 'nested a', 'out a', 'in b', 'nested b', 'out b']);
+    const results = await Promise.allSettled([section('a'), section('b', true), section('c')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(events).toEqual(['in a', 'out a', 'in b', 'out b', 'in c', 'out c']);
+    expect(fs.existsSync(path.join(s.dir('inproc'), 'lock'))).toBe(false);
   });
 
   it('breaks a lock whose holder is dead', async () => {
