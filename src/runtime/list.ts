@@ -11,7 +11,8 @@ export function list(g: GlobalOptions): CliState[] {
     let owner = '';
     try {
       const rec = store.load(id);
-      owner = userName(fs.statSync(store.dir(id)).uid);
+      // Recorded at create (the state dir's owner, as runc shows); stat only for old records.
+      owner = rec.owner || userName(fs.statSync(store.dir(id)).uid);
       out.push(cliState(rec, deriveStatus(rec, store), owner));
     } catch {
       // Being created (no state.json yet) or deleted meanwhile: not listed, like runc.

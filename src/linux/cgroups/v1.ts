@@ -10,7 +10,7 @@ import {
   type BlockIO, type DeviceRule, type Network, type Rdma,
   blkioThrottleWrites, deviceRuleLine, effectiveDeviceRules, hugepageSize, pidsMax, rdmaLines,
 } from './convert';
-import { hasFile, procsRecursive, readCg, removeTree, sleepMs, writeCg } from './fsutil';
+import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
 
 export interface ManagerExtras {
   rootless?: boolean;
@@ -245,8 +245,7 @@ export class V1Manager implements CgroupManager {
 
   isFrozen(): boolean {
     const d = this.ref.dirs.freezer;
-    if (!d || !hasFile(d, 'freezer.state')) return false;
-    return readCg(d, 'freezer.state') === 'FROZEN';
+    return !!d && readCgIfExists(d, 'freezer.state') === 'FROZEN';
   }
 
   pids(): number[] {

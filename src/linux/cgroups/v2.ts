@@ -10,7 +10,7 @@ import {
   sharesToWeight, swapV2, v2Bytes,
 } from './convert';
 import { attachDeviceRules } from './devices-bpf';
-import { hasFile, procsRecursive, readCg, removeTree, sleepMs, writeCg } from './fsutil';
+import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
 import type { ManagerExtras } from './v1';
 
 /**
@@ -160,8 +160,7 @@ export class V2Manager implements CgroupManager {
   }
 
   isFrozen(): boolean {
-    if (!hasFile(this.dir, 'cgroup.freeze')) return false;
-    return readCg(this.dir, 'cgroup.freeze') === '1';
+    return readCgIfExists(this.dir, 'cgroup.freeze') === '1';
   }
 
   pids(): number[] {
