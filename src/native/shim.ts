@@ -37,13 +37,16 @@ export interface Native {
   setWinsize(fd: number, rows: number, cols: number): void;
 }
 
+import { mark } from '../timing';
 let native: Native | undefined;
 
 export function loadNative(): Native {
   if (native) return native;
   const koffi = loadKoffi();
+  mark('koffi loaded');
   const shim = koffi.load(shimLibraryPath());
   const libc = koffi.load('libc.so.6');
+  mark('shim+libc loaded');
   const spawn = shim.func('int tsrun_spawn(const uint8_t *plan, size_t len, _Out_ int *sync_out)');
   const send = shim.func('int tsrun_send(int fd, int type, const uint8_t *data, size_t len)');
   const recv = shim.func(
@@ -60,6 +63,7 @@ export function loadNative(): Native {
   const attachDev = shim.func(
     'int tsrun_attach_device_prog(const uint8_t *insns, size_t count, const char *cgroup_dir, _Out_ uint8_t *log, size_t loglen)',
   );
+  mark('functions declared');
   const lastErrno = (): number => koffi.decode(errnoLoc(), 'int') as number;
   const name = (e: number): string => (strerrorname(e) as string | null) ?? `errno ${e}`;
 
