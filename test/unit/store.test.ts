@@ -197,11 +197,12 @@ describe('status', () => {
 
   it('a zombie init is stopped', async () => {
     const s = new Store(tmp);
-    // sh forks `true`, then execs sleep, which never reaps it: a zombie we know the pid of.
-    const c = sleeper('true & echo $!; exec sleep 30');
+    // sh forks a short sleep, then execs a long one, which never reaps it: a zombie we know
+    // the pid of. (A child that exits at once may be reaped by sh itself before its exec.)
+    const c = sleeper('sleep 0.1 & echo $!; exec sleep 30');
     const pid = Number(await new Promise<string>((r) => c.stdout!.once('data', (d) => r(String(d)))));
     let st = procStat(pid);
-    for (let i = 0; i < 100 && st?.state !== 'Z'; i++) {
+    for (let i = 0; i < 300 && st?.state !== 'Z'; i++) {
       await new Promise((r) => setTimeout(r, 10));
       st = procStat(pid);
     }

@@ -65,14 +65,13 @@ export class V1Manager implements CgroupManager {
   }
 
   apply(pid: number): void {
-    // Moving a whole thread group (cgroup.procs) makes the kernel wait for an RCU grace period
-    // (~10 ms per write here); moving a single thread (tasks) does not. tsrun's stage 1 is
-    // single-threaded, so for it `tasks` is the same move, much cheaper.
-    const v1File = singleThreaded(pid) ? 'tasks' : 'cgroup.procs';
+    // The first migration of a burst waits for an RCU grace period in the kernel
+    // (rcu_sync_enter in cgroup_procs_write_start: ~5-25 ms on this VM, `tasks` and
+    // cgroup.procs alike); writes that follow within ~10 ms do not. runc pays it too.
     for (const [dir, ctrls] of this.distinctDirs()) {
       try {
         ensureDir(dir, ctrls.includes('cpuset'));
-        writeCg(dir, dir === this.ref.dirs.unified ? 'cgroup.procs' : v1File, String(pid), ctrls.join(','));
+        writeCg(dir, 'cgroup.procs', String(pid), ctrls.join(','));
       } catch (e) {
         // Rootless without delegation: runc carries on without the controller.
         if (this.extras.rootless && e instanceof TsrunError && [...PERMISSION].some((c) => e.message.includes(c))) continue;
@@ -299,11 +298,3 @@ export class V1Manager implements CgroupManager {
   }
 }
 
-/** Whether pid has exactly one thread (then `tasks` moves the whole process). */
-function singleThreaded(pid: number): boolean {
-  try {
-    return /^Threads:\s*1$/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
