@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBundle } from '../oci/load';
 import type { IdMapping, Spec } from '../oci/types';
-import { newCgroup, type CgroupManager } from '../linux/cgroups';
+import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
 import { loadNative, SYNC, type Native } from '../native/shim';
 import { TsrunError, fsError } from './errors';
@@ -28,6 +28,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> 
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
+  primeMigration();
   await store.withLock(o.id, () => {
     const launch = new Launch(g, o, store, spec, bundleDir, rootfs);
     try {
