@@ -5,9 +5,9 @@
 //   3. bundle      esbuild src/cli/main.ts -> build/tsrun.js (koffi external), and the
 //                  executable's entry src/boot.ts -> build/boot.js
 //   4. train       node build/boot.js --train: run cli/warmup.ts once and save the V8 code
-//                  cache of every function it reached: build/tsrun.jscache (all commands),
-//                  build/tsrun-light.jscache (all but create/run/exec); see src/boot.ts
-//   5. sea         blob (main build/boot.js; assets tsrun.js, the two caches, koffi.node,
+//                  cache of every function it reached: build/tsrun.jscache (all commands)
+//                  and build/tsrun-<cmd>.jscache for state/start/kill/delete/list (src/boot.ts)
+//   5. sea         blob (main build/boot.js; assets tsrun.js, the caches, koffi.node,
 //                  the shim) injected into a copy of node
 // Each step prints one line with its time. Steps whose inputs are unchanged are skipped
 // (content hashes in build/.stamps.json). Flags:
@@ -252,7 +252,10 @@ function cheapInterop(file) {
 }
 
 // 4. code cache trained by a warm-up run (src/boot.ts, src/cli/warmup.ts)
-const CACHES = { full: 'tsrun.jscache', light: 'tsrun-light.jscache' };
+// Keep in step with OWN_CACHE in src/boot.ts (build.test.ts checks every set is accepted).
+const CACHES = Object.fromEntries(
+  ['full', 'state', 'start', 'kill', 'delete', 'list'].map((set) => [set, set === 'full' ? 'tsrun.jscache' : `tsrun-${set}.jscache`]),
+);
 
 async function trainCodeCache(o) {
   const custom = o.entry !== path.resolve(root, DEFAULT_ENTRY);
@@ -261,8 +264,8 @@ async function trainCodeCache(o) {
     return custom ? 'skipped (--entry: only tsrun itself has a warm-up)' : 'skipped (--no-code-cache)';
   }
   const sizes = [];
-  for (const [set, name] of Object.entries(CACHES)) sizes.push(`${name} ${trainOne(set, path.join(BUILD, name))} KiB`);
-  return sizes.join(', ');
+  for (const [set, name] of Object.entries(CACHES)) sizes.push(`${set} ${trainOne(set, path.join(BUILD, name))}`);
+  return `code caches (KiB): ${sizes.join(', ')}`;
 }
 
 function trainOne(set, out) {

@@ -7,6 +7,7 @@
 import { flushTimings, mark } from '../timing';
 import type { BootInfo } from '../boot';
 import { main } from './cli';
+import type { CacheSet } from './warmup';
 
 export function runMain(info?: BootInfo): void {
   if (info) {
@@ -29,7 +30,7 @@ export function runMain(info?: BootInfo): void {
 }
 
 /** Build time: exercise every command path once (see cli/warmup.ts and src/boot.ts). */
-export async function warmUp(set: 'full' | 'light'): Promise<void> {
+export async function warmUp(set: CacheSet): Promise<void> {
   await (await import('./warmup')).warmUp(set);
 }
 

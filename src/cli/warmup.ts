@@ -6,9 +6,10 @@
 // create and exec are exercised up to the launch: bundle validation, cgroup path
 // resolution (read-only), the launch plan, the seccomp compiler and the FFI binding.
 //
-// Two sets (src/boot.ts): 'light' covers the commands a caller runs for every container
-// (state, start, kill, delete, list); 'full' adds create/run/exec, spec and features.
-// What is not reached here still works; it is just compiled on first use.
+// One training run per cache set (src/boot.ts): each command a caller runs for every
+// container (state, start, kill, delete, list) gets a cache of its own, because V8
+// deserializes a whole cache up front; 'full' covers all of them plus create/run/exec,
+// spec and features. What is not reached here still works; it is compiled on first use.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,98 +23,119 @@ import { defaultSpec } from '../oci/spec-default';
 import type { Spec } from '../oci/types';
 import { runHooks } from '../runtime/hooks';
 import type { ContainerRecord } from '../runtime/record';
-import { procStartTime, toState } from '../runtime/status';
+import { toState } from '../runtime/status';
 import { Store } from '../runtime/store';
 import { main } from './cli';
 import { fastParse } from './fastparse';
 
-/** 'light': every command but create/run/exec; 'full': those too (see src/boot.ts). */
-export async function warmUp(set: 'full' | 'light'): Promise<void> {
+/** Commands with a cache of their own (what callers run for every container); every
+ *  other command uses the 'full' cache. src/boot.ts picks by the first command in argv. */
+export const OWN_CACHE_COMMANDS = ['state', 'start', 'kill', 'delete', 'list'] as const;
+export type CacheSet = (typeof OWN_CACHE_COMMANDS)[number] | 'full';
+
+export async function warmUp(set: CacheSet): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-warmup-'));
   try {
-    await commands(tmp, set === 'full');
-    if (set === 'full') launchPaths(tmp);
+    const f = fixture(tmp);
+    const run = (...argv: string[]) => main(['--root', f.store.root, ...argv]);
+    const all = set === 'full';
+    if (all || set === 'state') {
+      await run('state', 'running');
+      await run('state', 'absent');
+    }
+    if (all || set === 'list') {
+      await run('list');
+      await run('list', '--format', 'json');
+      await run('list', '-q');
+    }
+    if (all || set === 'kill') {
+      await run('kill', 'stopped', 'KILL'); // refused: not running (nothing is signalled)
+      for (const sig of ['KILL', 'SIGTERM', '15', 'RTMIN+3']) parseSignal(sig);
+    }
+    if (all || set === 'start') {
+      await startCreated(f);
+      await run('start', 'stopped'); // refused: stopped
+    }
+    if (all || set === 'delete') {
+      await run('delete', 'running'); // refused: not stopped (no --force: nothing is signalled)
+      await run('delete', 'stopped');
+    }
+    if (all) {
+      await main(['--version']);
+      await main(['spec', '--bundle', f.specDir]);
+      await main(['spec', '--rootless', '--bundle', f.specDir]); // refuses: config.json exists
+      await main(['features']);
+      await run('create', '--bundle', path.join(tmp, 'no-bundle'), 'absent');
+      for (const argv of [
+        ['run', '-d', '--pid-file', 'p', '--console-socket', 's', '--no-pivot', '--preserve-fds', '2', 'x'],
+        ['exec', '-t', '--cwd', '/', '-e', 'A=1', '-u', '1:1', '--cap', 'CAP_KILL', '--process', 'p.json', 'x', 'sh'],
+        ['--log', 'l', '--log-format', 'json', '--systemd-cgroup', 'pause', 'x'],
+        ['resume', 'x'],
+        ['kill', '--all', 'x', 'SIGTERM'],
+      ]) {
+        fastParse(argv);
+      }
+      launchPaths(tmp);
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-/** Whole commands through main(), as the executable runs them. */
-async function commands(tmp: string, launch: boolean): Promise<void> {
+interface Fixture {
+  store: Store;
+  specDir: string;
+  record(id: string, pid: number): ContainerRecord;
+}
+
+/**
+ * A state root with a "running" container (its init: this process) and a "stopped" one
+ * (a pid that cannot exist), whose cgroup is never created (reads of it fail). Made with
+ * plain node calls only: bundle functions called here would land in every cache.
+ */
+function fixture(tmp: string): Fixture {
   const root = path.join(tmp, 'state');
   const specDir = path.join(tmp, 'spec');
   fs.mkdirSync(specDir);
-  if (launch) {
-    await main(['spec', '--bundle', specDir]);
-    await main(['spec', '--rootless', '--bundle', specDir]); // refuses: config.json exists
-    await main(['features']);
-  }
-  await main(['--version']);
-  await main(['--root', root, 'list']);
-  await main(['--root', root, 'state', 'absent']);
-  if (launch) await main(['--root', root, 'create', '--bundle', path.join(tmp, 'no-bundle'), 'absent']);
-
-  // Records whose init is this process (running) and a pid that cannot exist (stopped).
-  const store = new Store(root);
-  // A cgroup that is never created: status and state read its freezer state and fail.
-  let cgroup: CgroupRef | null = null;
-  try {
-    cgroup = newCgroup({ id: `tsrun-warmup-${process.pid}` }).ref;
-  } catch {
-    /* a build host without cgroups */
-  }
+  fs.mkdirSync(root, { mode: 0o700 });
+  const name = `tsrun-warmup-${process.pid}`;
+  const cgroup: CgroupRef = fs.existsSync('/sys/fs/cgroup/freezer')
+    ? { mode: 'v1', path: `/${name}`, dirs: { freezer: `/sys/fs/cgroup/freezer/${name}`, pids: `/sys/fs/cgroup/pids/${name}` } }
+    : { mode: 'v2', path: `/${name}`, dirs: { unified: `/sys/fs/cgroup/${name}` } };
+  const startTime = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ')[19]) || 1;
   const record = (id: string, pid: number): ContainerRecord => ({
     version: 1,
     id,
     bundle: specDir,
     rootfs: path.join(specDir, 'rootfs'),
     pid,
-    pidStartTime: procStartTime(pid) ?? 1,
+    pidStartTime: pid === process.pid ? startTime(pid) : 1,
     created: new Date().toISOString(),
-    config: defaultSpec({ rootless: false }),
+    config: { ociVersion: '1.2.0', annotations: { warmup: 'yes' }, hooks: {} },
     cgroup,
     owner: 'root',
   });
   for (const [id, pid] of [['running', process.pid], ['stopped', 0x3fffffff]] as const) {
-    store.reserve(id);
-    store.save(record(id, pid));
+    fs.mkdirSync(path.join(root, id), { mode: 0o700 });
+    fs.writeFileSync(path.join(root, id, 'state.json'), JSON.stringify(record(id, pid)), { mode: 0o600 });
   }
-  await startCreated(store, record);
-  for (const argv of [
-    ['state', 'running'],
-    ['list'],
-    ['list', '--format', 'json'],
-    ['list', '-q'],
-    ['start', 'stopped'], // refused: stopped
-    ['kill', 'stopped', 'KILL'], // refused: not running
-    ['delete', 'running'], // refused: not stopped (no --force: nothing is signalled)
-    ['delete', 'stopped'],
-  ]) {
-    await main(['--root', root, ...argv]);
-  }
-  store.remove('running');
-  const lines = [
-    ['run', '-d', '--pid-file', 'p', '--console-socket', 's', '--no-pivot', '--preserve-fds', '2', 'x'],
-    ['exec', '-t', '--cwd', '/', '-e', 'A=1', '-u', '1:1', '--cap', 'CAP_KILL', '--process', 'p.json', 'x', 'sh'],
-    ['--log', 'l', '--log-format', 'json', '--systemd-cgroup', 'pause', 'x'],
-    ['resume', 'x'],
-    ['kill', '--all', 'x', 'SIGTERM'],
-  ];
-  for (const argv of launch ? lines : lines.slice(2)) fastParse(argv);
-  for (const s of ['KILL', 'SIGTERM', '15', 'RTMIN+3']) parseSignal(s);
+  return { store: new Store(root), specDir, record };
 }
 
 /**
  * `start` for real: a shell stands in for a created init, blocked opening exec.fifo for
  * writing; start releases it and reads its "0". Skipped where mkfifo(1) is missing.
  */
-async function startCreated(store: Store, record: (id: string, pid: number) => ContainerRecord): Promise<void> {
-  store.reserve('created');
-  const fifo = store.fifoPath('created');
+async function startCreated({ store, record }: Fixture): Promise<void> {
+  const dir = path.join(store.root, 'created');
+  fs.mkdirSync(dir, { mode: 0o700 });
+  const fifo = path.join(dir, 'exec.fifo');
   if (spawnSync('mkfifo', ['-m', '0600', fifo]).status !== 0) return;
   const init = spawn('/bin/sh', ['-c', 'printf 0 > "$0"', fifo], { stdio: 'ignore' });
   const exited = new Promise((resolve) => init.on('exit', resolve));
-  store.save(record('created', init.pid!));
+  const rec = record('created', init.pid!);
+  rec.pidStartTime = 0; // unknown here without bundle code: 0 means "pid only"
+  fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify(rec), { mode: 0o600 });
   await main(['--root', store.root, 'start', 'created']);
   init.kill('SIGKILL'); // only matters if start failed
   await exited;
