@@ -980,14 +980,39 @@ static void __attribute__((noreturn)) run_stage1(void)
 
 /* ---------- the API Node calls (through koffi) ---------- */
 
+/* clone3's argument block up to `cgroup` (CLONE_ARGS_SIZE_VER2, kernel ABI); declared here
+ * because <linux/sched.h> clashes with glibc's <sched.h>. */
+struct tsrun_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+#define TSRUN_CLONE_INTO_CGROUP 0x200000000ULL
+
 /* Fork stage 1 with the plan. Returns its pid, and the parent's end of the sync socket in
- * *sync_out; -errno on failure. */
-int tsrun_spawn(const uint8_t *plan, size_t len, int *sync_out)
+ * *sync_out; -errno on failure. With cgroup_fd >= 0 (a cgroup2 directory) stage 1 is
+ * created inside that cgroup (clone3 CLONE_INTO_CGROUP): no migration afterwards, so none
+ * of the RCU grace period a cgroup.procs write waits for. If the kernel refuses (too old,
+ * permissions, a threaded or domain-invalid cgroup) it is a plain fork and *joined is 0:
+ * the caller then writes cgroup.procs as usual. */
+int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, int *joined)
 {
 	int sv[2];
+	*joined = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	pid_t pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	pid_t pid = -1;
+	if (cgroup_fd >= 0) {
+		struct tsrun_clone_args ca;
+		memset(&ca, 0, sizeof ca);
+		ca.flags = TSRUN_CLONE_INTO_CGROUP;
+		ca.exit_signal = SIGCHLD;
+		ca.cgroup = (uint64_t)cgroup_fd;
+		pid = syscall(SYS_clone3, &ca, sizeof ca);
+		if (pid > 0)
+			*joined = 1;
+	}
+	if (pid < 0)
+		pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0) {
 		int err = errno;
 		close(sv[0]);

@@ -14,7 +14,9 @@ export interface SyncMessage {
 
 export interface Native {
   /** Fork stage 1 with the launch plan; returns its pid and the parent's end of the sync socket. */
-  spawn(plan: Buffer): { pid: number; syncFd: number };
+  /** Fork stage 1; with cgroupFd (an open cgroup2 dir) it is born in that cgroup when the
+   *  kernel allows (joined: true), else the caller moves it. */
+  spawn(plan: Buffer, cgroupFd?: number): { pid: number; syncFd: number; joined: boolean };
   send(fd: number, type: number, payload?: Buffer): void;
   /** null on timeout. */
   recv(fd: number, timeoutMs: number): SyncMessage | null;
@@ -47,7 +49,7 @@ export function loadNative(): Native {
   const shim = koffi.load(shimLibraryPath());
   const libc = koffi.load('libc.so.6');
   mark('shim+libc loaded');
-  const spawn = shim.func('int tsrun_spawn(const uint8_t *plan, size_t len, _Out_ int *sync_out)');
+  const spawn = shim.func('int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, _Out_ int *sync_out, _Out_ int *joined)');
   const send = shim.func('int tsrun_send(int fd, int type, const uint8_t *data, size_t len)');
   const recv = shim.func(
     'int tsrun_recv(int fd, int timeout_ms, _Out_ int *type, _Out_ int *value, _Out_ uint8_t *text, size_t textlen)',
@@ -68,11 +70,12 @@ export function loadNative(): Native {
   const name = (e: number): string => (strerrorname(e) as string | null) ?? `errno ${e}`;
 
   native = {
-    spawn(plan) {
+    spawn(plan, cgroupFd = -1) {
       const out = [0];
-      const r = spawn(plan, plan.length, out) as number;
+      const joined = [0];
+      const r = spawn(plan, plan.length, cgroupFd, out, joined) as number;
       if (r < 0) throw Object.assign(new Error(`fork: ${name(-r)}`), { errno: -r });
-      return { pid: r, syncFd: out[0] };
+      return { pid: r, syncFd: out[0], joined: joined[0] === 1 };
     },
     send(fd, type, payload) {
       const buf = payload ?? Buffer.alloc(0);

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBundle } from '../oci/load';
 import type { IdMapping, Spec } from '../oci/types';
-import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
+import { detectMode, newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
 import { loadNative, SYNC, type Native } from '../native/shim';
 import { TsrunError, fsError } from './errors';
@@ -28,7 +28,8 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> 
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
-  primeMigration();
+  // On pure v2 stage 1 is born in its cgroup instead (Launch.run): nothing to prime.
+  if (detectMode() !== 'v2') primeMigration();
   await store.withLock(o.id, () => {
     const launch = new Launch(g, o, store, spec, bundleDir, rootfs);
     try {
@@ -92,11 +93,11 @@ class Launch {
     if (o.consoleSocket) checkSocket(o.consoleSocket);
     mark('plan built');
 
-    const { pid, syncFd } = native.spawn(plan.bytes);
+    const { pid, syncFd, joined } = this.spawnInCgroup(plan.bytes);
     this.stage1 = pid;
     this.syncFd = syncFd;
-    mark('stage 1 forked');
-    cgroup.apply(pid);
+    mark(joined ? 'stage 1 forked into its cgroup' : 'stage 1 forked');
+    if (!joined) cgroup.apply(pid);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
     cgroup.set({ ...resources, devices: resources.devices ?? [] });
@@ -153,6 +154,24 @@ class Launch {
     native.close(syncFd);
     this.syncFd = -1;
     if (o.pidFile) writePidFile(o.pidFile, this.init);
+  }
+
+  /** Fork stage 1, inside its cgroup where the host allows (pure v2: see birthDir). */
+  private spawnInCgroup(plan: Buffer): { pid: number; syncFd: number; joined: boolean } {
+    const dir = this.cgroup?.birthDir() ?? null;
+    let fd = -1;
+    if (dir) {
+      try {
+        fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      } catch {
+        fd = -1; // apply() will say what is wrong with it
+      }
+    }
+    try {
+      return this.native.spawn(plan, fd);
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
+    }
   }
 
   /** Next message from the children; a child's error becomes ours. */

@@ -28,6 +28,12 @@ export interface CgroupManager {
   readonly ref: CgroupRef;
   /** Create the cgroup directories (idempotent) and move pid into them. */
   apply(pid: number): void;
+  /**
+   * Pure v2 only: create the directory and return it, for a child to be born in it
+   * (clone3 CLONE_INTO_CGROUP: no migration, no RCU grace period). null elsewhere: v1
+   * and hybrid hosts still migrate into their v1 hierarchies, which costs the same.
+   */
+  birthDir(): string | null;
   /** Write resource limits. Throws a clear error naming the file and value on failure. */
   set(resources: LinuxResources): void;
   freeze(): void;

@@ -64,6 +64,10 @@ export class V1Manager implements CgroupManager {
     return m;
   }
 
+  birthDir(): string | null {
+    return null;
+  }
+
   apply(pid: number): void {
     // The first migration of a burst waits for an RCU grace period in the kernel
     // (rcu_sync_enter in cgroup_procs_write_start: ~5-25 ms on this VM, `tasks` and

@@ -54,6 +54,15 @@ export class V2Manager implements CgroupManager {
     this.dir = ref.dirs.unified;
   }
 
+  birthDir(): string | null {
+    try {
+      createV2Path(this.root, this.dir);
+    } catch {
+      return null; // apply() reports it (or, rootless, carries on without)
+    }
+    return this.dir;
+  }
+
   apply(pid: number): void {
     createV2Path(this.root, this.dir);
     try {
