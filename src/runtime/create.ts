@@ -11,7 +11,7 @@ import { loadNative, SYNC, type Native } from '../native/shim';
 import { TsrunError, fsError } from './errors';
 import { runHooks } from './hooks';
 import { logWarn } from './log';
-import { checkSocket, writePidFile } from './process-io';
+import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
 import type { CreateOptions, GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime, toState } from './status';
@@ -93,10 +93,9 @@ class Launch {
     if (o.consoleSocket) checkSocket(o.consoleSocket);
     mark('plan built');
 
-    const { pid, syncFd, joined } = this.spawnInCgroup(plan.bytes);
+    const { pid, syncFd, joined } = spawnInCgroup(native, plan.bytes, cgroup);
     this.stage1 = pid;
     this.syncFd = syncFd;
-    mark(joined ? 'stage 1 forked into its cgroup' : 'stage 1 forked');
     if (!joined) cgroup.apply(pid);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
@@ -154,24 +153,6 @@ class Launch {
     native.close(syncFd);
     this.syncFd = -1;
     if (o.pidFile) writePidFile(o.pidFile, this.init);
-  }
-
-  /** Fork stage 1, inside its cgroup where the host allows (pure v2: see birthDir). */
-  private spawnInCgroup(plan: Buffer): { pid: number; syncFd: number; joined: boolean } {
-    const dir = this.cgroup?.birthDir() ?? null;
-    let fd = -1;
-    if (dir) {
-      try {
-        fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-      } catch {
-        fd = -1; // apply() will say what is wrong with it
-      }
-    }
-    try {
-      return this.native.spawn(plan, fd);
-    } finally {
-      if (fd >= 0) fs.closeSync(fd);
-    }
   }
 
   /** Next message from the children; a child's error becomes ours. */

@@ -7,7 +7,7 @@ import { buildExecPlan } from '../linux/plan';
 import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
 import { TsrunError } from './errors';
-import { checkSocket, forwardSignals, writePidFile } from './process-io';
+import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
 import type { GlobalOptions } from './options';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -43,10 +43,11 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     preserveFds: o.preserveFds,
     seccomp: rec.config.linux?.seccomp,
   });
-  const { pid: stage1, syncFd } = native.spawn(plan);
+  const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
   try {
-    if (rec.cgroup) openCgroup(rec.cgroup).apply(stage1);
+    if (cgroup && !joined) cgroup.apply(stage1);
     native.send(syncFd, SYNC.GO);
     const m = native.recv(syncFd, 30_000);
     if (!m || m.type !== SYNC.INIT_PID) throw new TsrunError(m?.type === SYNC.ERROR ? m.text : 'exec: joining the container failed');

@@ -1,7 +1,10 @@
-// Small pieces shared by create, run and exec: the console socket check, the pid file and
-// signal forwarding.
+// Small pieces shared by create, run and exec: the console socket check, the pid file,
+// signal forwarding and forking stage 1 into its cgroup.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { CgroupManager } from '../linux/cgroups';
+import type { Native } from '../native/shim';
+import { mark } from '../timing';
 import { TsrunError, fsError } from './errors';
 
 /** --console-socket must name an existing unix socket. */
@@ -42,4 +45,25 @@ export function forwardSignals(pid: number): () => void {
   return () => {
     for (const s of FORWARDED) process.off(s, forward);
   };
+}
+
+/** Fork stage 1 with plan, born inside the cgroup where the host allows it (pure v2: see
+ *  CgroupManager.birthDir); joined: false means the caller still has to apply() it. */
+export function spawnInCgroup(native: Native, plan: Buffer, cgroup: CgroupManager | null): { pid: number; syncFd: number; joined: boolean } {
+  const dir = cgroup?.birthDir() ?? null;
+  let fd = -1;
+  if (dir) {
+    try {
+      fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    } catch {
+      fd = -1; // apply() will say what is wrong with it
+    }
+  }
+  try {
+    const r = native.spawn(plan, fd);
+    mark(r.joined ? 'stage 1 forked into its cgroup' : 'stage 1 forked');
+    return r;
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
 }

@@ -1,7 +1,8 @@
 // A whole container lifecycle in cgroup v2 mode on this hybrid host: every tsrun call runs
 // in a private mount namespace where /sys/fs/cgroup is the (only) cgroup2 hierarchy, the
 // same tree the host shows at /sys/fs/cgroup/unified. Checks that stage 1 is born in its
-// cgroup (clone3 CLONE_INTO_CGROUP, no cgroup.procs write) and that the init is in it.
+// cgroup (clone3 CLONE_INTO_CGROUP, no cgroup.procs write), for create and exec, and that
+// the processes are in it.
 // On a pure v2 host the ordinary integration tests already run in v2 mode.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,7 +41,7 @@ function inV2(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | nul
 }
 
 describe.skipIf(!!skip)('cgroup v2 mode (private cgroup2 mount on the hybrid host)', () => {
-  it('create puts stage 1 into the cgroup at birth; the init runs there; delete removes it', async () => {
+  it('create and exec put stage 1 into the cgroup at birth; their processes run there; delete removes it', async () => {
     const b = await s.bundle('v2', {
       args: ['sleep', '100'],
       // The v1-style cgroupfs mount of the default config has nothing to show in v2 mode.
@@ -56,6 +57,13 @@ describe.skipIf(!!skip)('cgroup v2 mode (private cgroup2 mount on the hybrid hos
     expect(fs.readFileSync(`/proc/${state.pid}/cgroup`, 'utf8')).toContain(`0::${b.cgroupsPath}\n`);
     expect(fs.readFileSync(path.join(hostDir, 'cgroup.procs'), 'utf8').split('\n')).toContain(String(state.pid));
     expect(inV2(['start', id]).code).toBe(0);
+    // exec: its stage 1 is born in the container's cgroup too; the process stays there.
+    const pidFile = path.join(s.tmp, 'exec.pid');
+    const execd = inV2(['exec', '-d', '--pid-file', pidFile, id, 'sleep', '50'], { TSRUN_TIMING: '1' });
+    expect(execd.code, execd.stderr).toBe(0);
+    expect(execd.stderr).toContain('stage 1 forked into its cgroup');
+    const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(fs.readFileSync(`/proc/${execPid}/cgroup`, 'utf8')).toContain(`0::${b.cgroupsPath}\n`);
     expect(inV2(['kill', id, 'KILL']).code).toBe(0);
     await waitFor(() => JSON.parse(inV2(['state', id]).stdout).status === 'stopped');
     const deleted = inV2(['delete', id]);
