@@ -102,7 +102,7 @@ function fixture(tmp: string): Fixture {
   const cgroup: CgroupRef = fs.existsSync('/sys/fs/cgroup/freezer')
     ? { mode: 'v1', path: `/${name}`, dirs: { freezer: `/sys/fs/cgroup/freezer/${name}`, pids: `/sys/fs/cgroup/pids/${name}` } }
     : { mode: 'v2', path: `/${name}`, dirs: { unified: `/sys/fs/cgroup/${name}` } };
-  const startTime = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ')[19]) || 1;
+  const startTime = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19]) || 1;
   const record = (id: string, pid: number): ContainerRecord => ({
     version: 1,
     id,

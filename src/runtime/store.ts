@@ -215,7 +215,14 @@ function notExist(id: string): TsrunError {
 function createExclusive(file: string, content: string, id: string): boolean {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, content, { mode: 0o600 });
+    // open/write/close rather than writeFileSync: same effect, and node compiles no extra
+    // JS helpers for it on a command's first write (~0.5 ms of start/delete here).
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      fs.writeSync(fd, content);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notExist(id);
     throw fsError(`create lock ${file}`, err);
