@@ -870,10 +870,19 @@ static void __attribute__((noreturn)) run_init(void)
 			if (personality((unsigned long)o.n[0]) < 0)
 				fail("set personality", "", errno);
 			break;
-		case OP_CHDIR:
+		case OP_CHDIR: {
 			if (chdir(o.s[0]) < 0)
 				fail("chdir to cwd", o.s[0], errno);
+			/* A cwd reached through a host fd (/proc/self/fd/N) is outside the root: the
+			 * kernel's getcwd then starts with "(unreachable)" instead of "/" (runc CVE-2024-21626). */
+			char cwd[4096];
+			long n = syscall(SYS_getcwd, cwd, sizeof cwd);
+			if (n < 0)
+				fail("getcwd after chdir to cwd", o.s[0], errno);
+			if (cwd[0] != '/')
+				fail("cwd is outside the container root", o.s[0], EPERM);
 			break;
+		}
 		case OP_SETSID:
 			if (setsid() < 0 && errno != EPERM)
 				fail("setsid", "", errno);
@@ -1024,6 +1033,10 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 		 * process can open /proc/<pid>/exe (the tsrun binary) or ptrace us. execve resets it. */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		close(sv[0]);
+		/* The host cgroup directory must not outlive the fork: CLOEXEC is too late, since
+		 * the plan chdir()s before execve and /proc/self/fd/N would lead out of the rootfs. */
+		if (cgroup_fd >= 0)
+			close(cgroup_fd);
 		sync_fd = sv[1];
 		plan_p = plan;
 		plan_end = plan + len;

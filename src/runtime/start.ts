@@ -64,6 +64,9 @@ async function releaseInit(store: Store, rec: ContainerRecord): Promise<void> {
     if (writer >= 0) fs.closeSync(writer);
     writer = -1;
   };
+  // Should the process exit while a read is pending (an error elsewhere in `run`), our
+  // write end must not keep that read, which node joins at exit, blocked.
+  process.once('exit', dropWriter);
   let failure: TsrunError | undefined;
   const deadline = Date.now() + RELEASE_TIMEOUT_MS;
   const timer = setInterval(() => {
@@ -90,6 +93,7 @@ async function releaseInit(store: Store, rec: ContainerRecord): Promise<void> {
     if (error) throw new TsrunError(error);
   } finally {
     clearInterval(timer);
+    process.off('exit', dropWriter);
     dropWriter();
     fs.closeSync(reader);
     // Once released the fifo has done its job (and its absence marks the init as started).

@@ -64,6 +64,12 @@ describe.skipIf(!!skip)('cgroup v2 mode (private cgroup2 mount on the hybrid hos
     expect(execd.stderr).toContain('stage 1 forked into its cgroup');
     const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
     expect(fs.readFileSync(`/proc/${execPid}/cgroup`, 'utf8')).toContain(`0::${b.cgroupsPath}\n`);
+    // The host cgroup dir handed to clone3 must not be reachable before execve (a cwd of
+    // /proc/self/fd/N would escape the rootfs: runc CVE-2024-21626): no fd works as a cwd.
+    for (let n = 3; n <= 20; n++) {
+      const r = inV2(['exec', '--cwd', `/proc/self/fd/${n}`, id, 'true']);
+      expect(r.code, `cwd /proc/self/fd/${n} was accepted`).not.toBe(0);
+    }
     expect(inV2(['kill', id, 'KILL']).code).toBe(0);
     await waitFor(() => JSON.parse(inV2(['state', id]).stdout).status === 'stopped');
     const deleted = inV2(['delete', id]);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Device, LinuxResources } from '../../oci/types';
 import { TsrunError } from '../../runtime/errors';
 import type { DeviceRule } from './convert';
-import { CGROUP_ROOT, UNIFIED_HYBRID, V1_CONTROLLERS, detectMode, hostHierarchies, ownCgroups } from './host';
+import { CGROUP_ROOT, UNIFIED_HYBRID, V1_CONTROLLERS, detectMode, hostHierarchies, ownCgroups, type Hierarchy } from './host';
 import { dirIn, innerPath } from './paths';
 import { V1Manager, type ManagerExtras } from './v1';
 import { V2Manager } from './v2';
@@ -120,8 +120,13 @@ export function primeMigration(): void {
   let target: string | undefined;
   try {
     const own = ownCgroups();
-    const h = hostHierarchies().find((x) => (x.v2 ? own.has('') : x.controllers.some((c) => own.has(c))));
-    if (h) target = path.join(dirIn(h, '', own.get(h.v2 ? '' : h.controllers.find((c) => own.has(c))!)), 'cgroup.procs');
+    const mine = (h: Hierarchy) => own.get(h.v2 ? '' : (h.controllers.find((c) => own.has(c)) ?? '\0'));
+    // Only a mount that shows our own cgroup (its root at or above it): elsewhere, e.g.
+    // a parent's cgroupfs seen from a child cgroup namespace, the path would name another
+    // cgroup and the write would really move tsrun.
+    const under = (h: Hierarchy, p: string | undefined) => p !== undefined && (h.root === '/' || p === h.root || p.startsWith(`${h.root}/`));
+    const h = hostHierarchies().find((x) => under(x, mine(x)));
+    if (h) target = path.join(dirIn(h, '', mine(h)), 'cgroup.procs');
   } catch {
     return;
   }
