@@ -251,37 +251,42 @@ function cheapInterop(file) {
   return 'cheap builtin interop';
 }
 
-// 4. code cache trained by a warm-up run (src/boot.ts, src/cli/warmup.ts)
-// Keep in step with OWN_CACHE in src/boot.ts (build.test.ts checks every set is accepted).
-const CACHES = Object.fromEntries(
-  ['full', 'state', 'start', 'kill', 'delete', 'list'].map((set) => [set, set === 'full' ? 'tsrun.jscache' : `tsrun-${set}.jscache`]),
-);
+// 4. code caches trained by warm-up runs (src/boot.ts, src/cache-sets.ts, src/cli/warmup.ts)
 
-async function trainCodeCache(o) {
-  const custom = o.entry !== path.resolve(root, DEFAULT_ENTRY);
-  if (!o.codeCache || custom) {
-    for (const f of Object.values(CACHES)) fs.rmSync(path.join(BUILD, f), { force: true });
-    return custom ? 'skipped (--entry: only tsrun itself has a warm-up)' : 'skipped (--no-code-cache)';
-  }
-  const sizes = [];
-  for (const [set, name] of Object.entries(CACHES)) sizes.push(`${set} ${trainOne(set, path.join(BUILD, name))}`);
-  return `code caches (KiB): ${sizes.join(', ')}`;
-}
-
-function trainOne(set, out) {
-  const boot = path.join(BUILD, 'boot.js');
-  const js = path.join(BUILD, 'tsrun.js');
+/** Run build/boot.js with args (no extra V8 flags: see trainCodeCache); its stdout. */
+function boot(args, what) {
   // Same binary and no extra V8 flags as the executable, or V8 rejects the cache: the
   // environment must not add any through NODE_OPTIONS.
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   delete env.TSRUN_TIMING;
-  const r = spawnSync(process.execPath, [boot, '--train', set, js, out], { cwd: BUILD, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [path.join(BUILD, 'boot.js'), ...args], { cwd: BUILD, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) {
     process.stderr.write(Buffer.concat([r.stdout ?? Buffer.alloc(0), r.stderr ?? Buffer.alloc(0)]));
-    throw new BuildError(`training run (${set}) for the code cache failed (exit ${r.status ?? r.signal})`);
+    throw new BuildError(`${what} failed (exit ${r.status ?? r.signal})`);
   }
-  return (fs.statSync(out).size / 1024).toFixed(0);
+  return r.stdout.toString();
+}
+
+/** set -> cache file name, as src/cache-sets.ts defines them. */
+function cacheSets() {
+  return JSON.parse(boot(['--cache-sets'], 'node build/boot.js --cache-sets'));
+}
+
+async function trainCodeCache(o) {
+  const caches = cacheSets();
+  const custom = o.entry !== path.resolve(root, DEFAULT_ENTRY);
+  if (!o.codeCache || custom) {
+    for (const f of Object.values(caches)) fs.rmSync(path.join(BUILD, f), { force: true });
+    return custom ? 'skipped (--entry: only tsrun itself has a warm-up)' : 'skipped (--no-code-cache)';
+  }
+  const sizes = [];
+  for (const [set, name] of Object.entries(caches)) {
+    const out = path.join(BUILD, name);
+    boot(['--train', set, path.join(BUILD, 'tsrun.js'), out], `training run (${set}) for the code cache`);
+    sizes.push(`${set} ${(fs.statSync(out).size / 1024).toFixed(0)}`);
+  }
+  return `code caches (KiB): ${sizes.join(', ')}`;
 }
 
 /**
@@ -311,7 +316,8 @@ function preferRequire(names) {
 async function buildSea(o) {
   const main = path.join(BUILD, 'boot.js');
   const assets = { 'tsrun.js': path.join(BUILD, 'tsrun.js'), ...seaAssets() };
-  for (const name of Object.values(CACHES)) if (fs.existsSync(path.join(BUILD, name))) assets[name] = path.join(BUILD, name);
+  const caches = cacheSets();
+  for (const name of Object.values(caches)) if (fs.existsSync(path.join(BUILD, name))) assets[name] = path.join(BUILD, name);
   const config = {
     main,
     output: path.join(BUILD, 'tsrun.blob'),
@@ -355,7 +361,7 @@ async function buildSea(o) {
   fs.renameSync(tmp, o.out);
   stamps.sea = h;
   const mb = (fs.statSync(o.out).size / 1048576).toFixed(1);
-  const mode = assets['tsrun.jscache'] ? 'trained code caches' : 'no trained code cache';
+  const mode = assets[caches.full] ? 'trained code caches' : 'no trained code cache';
   return `${path.relative(root, o.out)} ${mb} MiB (${[mode, ...notes].join(', ')}; assets: ${Object.keys(assets).join(', ')})`;
 }
 

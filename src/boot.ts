@@ -9,24 +9,21 @@
 // of every function the training reached.
 //
 // V8 deserializes a whole cache up front (~8 us per KiB here), so there are several caches
-// for the same bundle: one each for state, start, kill, delete and list (what callers run
-// for every container) and a full one for everything else (create/run/exec: validators,
-// plan, seccomp compiler, FFI), which the small commands would pay ~2 ms extra to load.
-// Any cache is valid for any command; the choice only changes what is precompiled.
+// for the same bundle (src/cache-sets.ts): one each for the commands callers run for every
+// container and a full one for everything else (create/run/exec: validators, plan, seccomp
+// compiler, FFI), which the small commands would pay ~2 ms extra to load. Any cache is
+// valid for any command; the choice only changes what is precompiled.
 //
-// Training (build time only; never reachable from the executable, which is always a SEA):
+// Build time only (never reachable from the executable, which is always a SEA):
+//   node build/boot.js --cache-sets                         prints { set: asset file }
 //   node build/boot.js --train SET build/tsrun.js OUT      (SET: full, state, start, ...)
 // compiles the bundle exactly as the executable does, calls its warmUp() (cli/warmup.ts)
 // and writes script.createCachedData(). One wrapper and one compile() here keep the
 // training and the executable byte-identical, which V8 requires of a code cache.
 import * as vm from 'node:vm';
+import { CACHE_SETS, cacheAsset, cacheSetFor, type CacheSet } from './cache-sets';
 
 const BUNDLE_ASSET = 'tsrun.js';
-/** Commands with a cache of their own (keep in step with OWN_CACHE_COMMANDS in cli/warmup.ts;
- *  a build test checks each is accepted). Their asset is tsrun-<command>.jscache. */
-const OWN_CACHE = new Set(['state', 'start', 'kill', 'delete', 'list']);
-const ALL_COMMANDS = new Set([...OWN_CACHE, 'create', 'run', 'exec', 'pause', 'resume', 'spec', 'features']);
-const cacheAsset = (set: string) => (set === 'full' ? 'tsrun.jscache' : `tsrun-${set}.jscache`);
 
 /** What the boot did, for TSRUN_TIMING (cli/main.ts marks it). */
 export interface BootInfo {
@@ -37,7 +34,7 @@ export interface BootInfo {
 
 interface BundleExports {
   runMain?: (info: BootInfo) => void;
-  warmUp?: (set: string) => Promise<void>;
+  warmUp?: (set: CacheSet) => Promise<void>;
 }
 
 function compile(source: string, cachedData?: Buffer): vm.Script {
@@ -71,10 +68,7 @@ function runExecutable(sea: Sea): void {
   const t0 = process.uptime() * 1000;
   // Buffer.from(ArrayBuffer) is a view of the executable's mapped asset: no copy.
   const source = Buffer.from(sea.getRawAsset(BUNDLE_ASSET)).toString('utf8');
-  // The first command name in argv (a guess: `--root kill state x` picks kill's cache,
-  // which is slower for state, not wrong).
-  const command = process.argv.slice(2).find((a) => ALL_COMMANDS.has(a));
-  const set = command && OWN_CACHE.has(command) ? command : 'full';
+  const set = cacheSetFor(process.argv.slice(2));
   let cache: Buffer | undefined;
   try {
     cache = Buffer.from(sea.getRawAsset(cacheAsset(set)));
@@ -89,7 +83,7 @@ function runExecutable(sea: Sea): void {
   exports.runMain?.({ codeCache, at: [t0, t1, t2] });
 }
 
-async function train(set: string, bundle: string, out: string): Promise<void> {
+async function train(set: CacheSet, bundle: string, out: string): Promise<void> {
   const fs = require('node:fs') as typeof import('node:fs');
   const path = require('node:path') as typeof import('node:path');
   const script = compile(fs.readFileSync(bundle, 'utf8'));
@@ -101,8 +95,10 @@ async function train(set: string, bundle: string, out: string): Promise<void> {
 const sea = seaModule();
 if (sea) {
   runExecutable(sea);
-} else if (process.argv[2] === '--train' && (process.argv[3] === 'full' || OWN_CACHE.has(process.argv[3])) && process.argv.length === 6) {
-  train(process.argv[3], process.argv[4], process.argv[5]).then(
+} else if (process.argv[2] === '--cache-sets' && process.argv.length === 3) {
+  process.stdout.write(`${JSON.stringify(Object.fromEntries(CACHE_SETS.map((s) => [s, cacheAsset(s)])))}\n`);
+} else if (process.argv[2] === '--train' && CACHE_SETS.includes(process.argv[3] as CacheSet) && process.argv.length === 6) {
+  train(process.argv[3] as CacheSet, process.argv[4], process.argv[5]).then(
     () => process.exit(0),
     (err) => {
       process.stderr.write(`boot --train: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

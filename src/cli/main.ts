@@ -7,7 +7,7 @@
 import { flushTimings, mark } from '../timing';
 import type { BootInfo } from '../boot';
 import { main } from './cli';
-import type { CacheSet } from './warmup';
+import type { CacheSet } from '../cache-sets';
 
 export function runMain(info?: BootInfo): void {
   if (info) {

@@ -6,7 +6,7 @@
 // create and exec are exercised up to the launch: bundle validation, cgroup path
 // resolution (read-only), the launch plan, the seccomp compiler and the FFI binding.
 //
-// One training run per cache set (src/boot.ts): each command a caller runs for every
+// One training run per cache set (src/cache-sets.ts): each command a caller runs for every
 // container (state, start, kill, delete, list) gets a cache of its own, because V8
 // deserializes a whole cache up front; 'full' covers all of them plus create/run/exec,
 // spec and features. What is not reached here still works; it is compiled on first use.
@@ -14,6 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { CacheSet } from '../cache-sets';
 import { newCgroup, type CgroupRef } from '../linux/cgroups';
 import { buildExecPlan, buildPlan } from '../linux/plan';
 import { parseSignal } from '../linux/signals';
@@ -27,11 +28,6 @@ import { toState } from '../runtime/status';
 import { Store } from '../runtime/store';
 import { main } from './cli';
 import { fastParse } from './fastparse';
-
-/** Commands with a cache of their own (what callers run for every container); every
- *  other command uses the 'full' cache. src/boot.ts picks by the first command in argv. */
-export const OWN_CACHE_COMMANDS = ['state', 'start', 'kill', 'delete', 'list'] as const;
-export type CacheSet = (typeof OWN_CACHE_COMMANDS)[number] | 'full';
 
 export async function warmUp(set: CacheSet): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-warmup-'));
@@ -75,7 +71,7 @@ export async function warmUp(set: CacheSet): Promise<void> {
       ]) {
         fastParse(argv);
       }
-      launchPaths(tmp);
+      launchPaths(tmp, f);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -143,7 +139,7 @@ async function startCreated({ store, record }: Fixture): Promise<void> {
 }
 
 /** create and exec up to the point where they would fork. */
-function launchPaths(tmp: string): void {
+function launchPaths(tmp: string, f: Fixture): void {
   const bundle = path.join(tmp, 'bundle');
   fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(richSpec()));
@@ -165,16 +161,12 @@ function launchPaths(tmp: string): void {
     preserveFds: 0,
     seccomp: spec.linux?.seccomp,
   });
-  runHooks('poststart', [{ path: '/bin/true' }], toState({ ...record0(bundleDir), config: spec }, 'running'), { warnOnly: true });
+  runHooks('poststart', [{ path: '/bin/true' }], toState({ ...f.record('warmup', 1), config: spec }, 'running'), { warnOnly: true });
   try {
     loadNative();
   } catch {
     /* shim not built: nothing to train */
   }
-}
-
-function record0(bundle: string): ContainerRecord {
-  return { version: 1, id: 'warmup', bundle, rootfs: path.join(bundle, 'rootfs'), pid: 1, pidStartTime: 1, created: '', config: {} as Spec, cgroup: null, owner: '' };
 }
 
 /** The default spec plus most optional fields, so the validators' branches get compiled. */

@@ -1,5 +1,6 @@
 // The koffi binding: the only file that declares native functions (the shim's and libc's).
 // Loaded lazily by the commands that need it (create, run).
+import { mark } from '../timing';
 import { loadKoffi, shimLibraryPath } from './loader';
 
 /** Sync message types; keep in sync with native-shim/plan.h (enum sync_type). */
@@ -13,9 +14,9 @@ export interface SyncMessage {
 }
 
 export interface Native {
-  /** Fork stage 1 with the launch plan; returns its pid and the parent's end of the sync socket. */
-  /** Fork stage 1; with cgroupFd (an open cgroup2 dir) it is born in that cgroup when the
-   *  kernel allows (joined: true), else the caller moves it. */
+  /** Fork stage 1 with the launch plan; returns its pid and the parent's end of the sync
+   *  socket. With cgroupFd (an open cgroup2 dir) it is born in that cgroup when the kernel
+   *  allows (joined: true); otherwise the caller moves it. */
   spawn(plan: Buffer, cgroupFd?: number): { pid: number; syncFd: number; joined: boolean };
   send(fd: number, type: number, payload?: Buffer): void;
   /** null on timeout. */
@@ -39,7 +40,6 @@ export interface Native {
   setWinsize(fd: number, rows: number, cols: number): void;
 }
 
-import { mark } from '../timing';
 let native: Native | undefined;
 
 export function loadNative(): Native {

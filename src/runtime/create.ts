@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBundle } from '../oci/load';
 import type { IdMapping, Spec } from '../oci/types';
-import { detectMode, newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
+import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
 import { loadNative, SYNC, type Native } from '../native/shim';
 import { TsrunError, fsError } from './errors';
@@ -28,8 +28,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> 
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
-  // On pure v2 stage 1 is born in its cgroup instead (Launch.run): nothing to prime.
-  if (detectMode() !== 'v2') primeMigration();
+  primeMigration();
   await store.withLock(o.id, () => {
     const launch = new Launch(g, o, store, spec, bundleDir, rootfs);
     try {

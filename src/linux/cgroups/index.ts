@@ -1,5 +1,6 @@
 // The one cgroups interface of tsrun. Implementations (v1, v2, hybrid) live beside this
 // file; callers only ever see CgroupManager and CgroupRef.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Device, LinuxResources } from '../../oci/types';
 import { TsrunError } from '../../runtime/errors';
@@ -113,12 +114,14 @@ export function newCgroup(opts: CgroupOptions): CgroupManager {
  * on this VM); migrations within ~10 ms after one do not. create calls this as soon as it
  * is committed to launching: a no-op move of tsrun into the cgroup it is already in,
  * written from libuv's thread pool, sits out that wait while the main thread loads the FFI
- * and builds the plan, so moving stage 1 afterwards is quick. Best effort: any error
- * (rootless, no cgroupfs) only means stage 1's own move waits, as it did before.
+ * and builds the plan, so moving stage 1 afterwards is quick. Not on pure v2, where stage 1
+ * is born in its cgroup (birthDir) and nothing migrates. Best effort: any error (rootless,
+ * no cgroupfs) only means stage 1's own move waits, as it did before.
  */
 export function primeMigration(): void {
   let target: string | undefined;
   try {
+    if (detectMode() === 'v2') return;
     const own = ownCgroups();
     const mine = (h: Hierarchy) => own.get(h.v2 ? '' : (h.controllers.find((c) => own.has(c)) ?? '\0'));
     // Only a mount that shows our own cgroup (its root at or above it): elsewhere, e.g.
@@ -133,8 +136,6 @@ export function primeMigration(): void {
   if (!target) return;
   // Opened here, written by ONE pool request that starts at once (fs.writeFile would queue
   // its write behind the busy main thread's event loop).
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const fs = require('node:fs') as typeof import('node:fs');
   let fd: number;
   try {
     fd = fs.openSync(target, fs.constants.O_WRONLY);
