@@ -4,7 +4,7 @@
 //   node scripts/phases.mjs [--iterations N=15] [--tsrun PATH=dist/tsrun]
 //
 // Runs create -> state -> start -> kill KILL -> (stopped) -> delete on a busybox
-// `sleep 100` container N times with TSRUN_TIMING=1 (see src/timing.ts) and prints, per
+// `sleep 100` container N times with TSRUN_TIMING=1 (see src/common/timing.ts) and prints, per
 // command, the median milliseconds of each marked phase: Node's own start-up, the boot
 // (bundle + code cache), tsrun's phases. Each row's value is the time since the previous
 // mark; "total" is the last mark (ms since Node's start; exec and dynamic linking before

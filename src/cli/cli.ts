@@ -2,12 +2,12 @@
 // turn its result or error into an exit code. Each command's module is required only
 // when that command runs, so `state` or `kill` never load yargs, ajv or koffi.
 import type { GlobalOptions } from '../runtime/options';
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 import * as log from '../runtime/log';
 import { COMMANDS, type Parsed } from './commands';
 import { fastParse } from './fastparse';
 import { write } from './output';
-import { mark } from '../timing';
+import { mark } from '../common/timing';
 
 export type Handler = (g: GlobalOptions, p: Parsed) => Promise<number>;
 

@@ -1,6 +1,6 @@
 // `tsrun create [-b bundle] <id>` and the options `run` shares with it.
 import * as path from 'node:path';
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 import type { CreateOptions, GlobalOptions } from '../runtime/options';
 import type { Parsed } from './commands';
 

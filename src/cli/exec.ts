@@ -1,7 +1,7 @@
 // `tsrun exec [options] <id> <command> [args...]` or `exec -p process.json <id>`.
 import * as fs from 'node:fs';
 import type { Process } from '../oci/types';
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
 import { Store } from '../runtime/store';
 import type { Parsed } from './commands';

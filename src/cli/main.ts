@@ -4,7 +4,7 @@
 //   dist/tsrun ...            src/boot.ts compiles the bundle with its trained code cache
 //                             and calls runMain();
 //   build time                src/boot.ts --train calls warmUp().
-import { flushTimings, mark } from '../timing';
+import { flushTimings, mark } from '../common/timing';
 import type { BootInfo } from '../boot';
 import { main } from './cli';
 import type { CacheSet } from '../cache-sets';

@@ -1,7 +1,7 @@
 // `tsrun pause <id>` / `tsrun resume <id>`: freeze and thaw the container's cgroup.
 // Small enough to live here; move into runtime/ if a library caller needs it.
 import { openCgroup, type CgroupManager } from '../linux/cgroups';
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
 import { deriveStatus } from '../runtime/status';
 import { Store } from '../runtime/store';

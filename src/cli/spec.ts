@@ -1,7 +1,7 @@
 // `tsrun spec [-b bundle] [--rootless]`: write a default config.json, never over an existing one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsrunError, fsError } from '../runtime/errors';
+import { TsrunError, fsError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
 import type { Parsed } from './commands';
 

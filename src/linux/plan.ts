@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Device, Mount, NamespaceType, Process, Spec } from '../oci/types';
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 import { CAPABILITIES, capMask } from './capabilities';
 import { MS, parseMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';

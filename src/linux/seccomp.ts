@@ -23,7 +23,7 @@
 //   arch) return ENOSYS, so new syscalls (clone3, ...) make libc fall back instead of failing.
 // - i386 multiplexers (socketcall, ipc) are filtered as plain syscalls: a rule on "socket" does
 //   not also match socketcall(SYS_SOCKET, ...) as libseccomp would.
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 import { I386_SYSCALLS, X32_SYSCALLS, X86_64_SYSCALLS } from './syscalls-x86_64';
 
 /** What the shim needs: the sock_filter array (8 bytes per instruction, LE) and seccomp() flags. */

@@ -1,7 +1,7 @@
 // Signal names and numbers of Linux x86_64 (and the other common arches: the classic 1-31
 // differ only on mips/sparc/alpha, which tsrun does not target). RT signals use glibc's
 // SIGRTMIN (34): the kernel's first two RT signals are taken by glibc's threading.
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 
 export const SIGRTMIN = 34;
 export const SIGRTMAX = 64;

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 
 type Koffi = typeof import('koffi');
 

@@ -1,6 +1,6 @@
 // The koffi binding: the only file that declares native functions (the shim's and libc's).
 // Loaded lazily by the commands that need it (create, run).
-import { mark } from '../timing';
+import { mark } from '../common/timing';
 import { loadKoffi, shimLibraryPath } from './loader';
 
 /** Sync message types; keep in sync with native-shim/plan.h (enum sync_type). */

@@ -2,7 +2,7 @@
 // and the semantic checks. What create/run call before anything touches the system.
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsrunError, fsError } from '../runtime/errors';
+import { TsrunError, fsError } from '../common/errors';
 import type { Spec } from './types';
 import { validateConfig } from './validate';
 import { checkConfig, type CheckOptions } from './semantic';

@@ -5,7 +5,7 @@
 // namespace) tsrun warns too.
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 import type { Namespace, Spec } from './types';
 import { CAPABILITIES } from '../linux/capabilities';
 import { RLIMITS } from '../linux/rlimits';

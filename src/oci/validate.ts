@@ -1,7 +1,7 @@
 // Schema validation of config.json, state and features documents with the ajv validators
 // precompiled by scripts/gen-validators.mjs (no ajv compiler at run time). A failure is one
 // line: "<file>: <JSON pointer>: <rule>", plus how many other problems were found.
-import { TsrunError } from '../runtime/errors';
+import { TsrunError } from '../common/errors';
 import type { Spec, State } from './types';
 
 /** The subset of an ajv ErrorObject that the message is built from. */

@@ -8,15 +8,16 @@ import type { IdMapping, Spec } from '../oci/types';
 import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
 import { loadNative, SYNC, type Native } from '../native/shim';
-import { TsrunError, fsError } from './errors';
+import { TsrunError, fsError } from '../common/errors';
 import { runHooks } from './hooks';
 import { logWarn } from './log';
 import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
 import type { CreateOptions, GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
-import { procStartTime, toState } from './status';
+import { procStartTime } from '../linux/proc';
+import { toState } from './status';
 import { Store } from './store';
-import { mark } from '../timing';
+import { mark } from '../common/timing';
 
 /** How long the parent waits for one step of the child before giving up. */
 const STEP_TIMEOUT_MS = 60_000;

@@ -3,13 +3,14 @@
 // only a stopped container is deleted without --force. runc 1.1.5 also deletes a created one;
 // callers that rely on that pass --force (containerd does for never-started tasks).
 import { killAll, openCgroup } from '../linux/cgroups';
-import { TsrunError } from './errors';
+import { TsrunError } from '../common/errors';
 import { runHooks } from './hooks';
 import type { GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
-import { deriveStatus, initAlive, toState } from './status';
+import { initAlive } from '../linux/proc';
+import { deriveStatus, toState } from './status';
 import { Store } from './store';
-import { mark } from '../timing';
+import { mark } from '../common/timing';
 
 /** How long delete waits for SIGKILLed processes to disappear. */
 const GONE_TIMEOUT_MS = 10_000;

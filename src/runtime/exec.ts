@@ -6,7 +6,7 @@ import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
 import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
-import { TsrunError } from './errors';
+import { TsrunError } from '../common/errors';
 import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
 import type { GlobalOptions } from './options';
 import { deriveStatus } from './status';

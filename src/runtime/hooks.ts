@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Hook, HookName, State } from '../oci/types';
-import { TsrunError } from './errors';
+import { TsrunError } from '../common/errors';
 import { logWarn } from './log';
 
 export interface HookOptions {

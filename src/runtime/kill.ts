@@ -1,7 +1,7 @@
 // `kill`: signal the init, or with --all every process in the container's cgroup. No lock:
 // signalling is idempotent, and kill must not wait behind a slow delete.
 import { killAll, openCgroup } from '../linux/cgroups';
-import { TsrunError } from './errors';
+import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from './options';
 import { deriveStatus } from './status';
 import { Store } from './store';

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CgroupManager } from '../linux/cgroups';
 import type { Native } from '../native/shim';
-import { mark } from '../timing';
-import { TsrunError, fsError } from './errors';
+import { mark } from '../common/timing';
+import { TsrunError, fsError } from '../common/errors';
 
 /** --console-socket must name an existing unix socket. */
 export function checkSocket(p: string): void {

@@ -8,7 +8,7 @@ import { deleteContainer } from './delete';
 import type { GlobalOptions, RunOptions } from './options';
 import { start } from './start';
 import { Store } from './store';
-import { TsrunError } from './errors';
+import { TsrunError } from '../common/errors';
 import { ConsoleReceiver, proxyTerminal } from './tty-proxy';
 import { forwardSignals } from './process-io';
 

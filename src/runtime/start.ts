@@ -1,13 +1,14 @@
 // `start`: release a created container's init, which is blocked opening exec.fifo for
 // writing, then run the poststart hooks (warnings only, spec 1.2).
 import * as fs from 'node:fs';
-import { TsrunError, fsError } from './errors';
+import { TsrunError, fsError } from '../common/errors';
 import { runHooks } from './hooks';
 import type { GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
-import { deriveStatus, initAlive, toState } from './status';
+import { initAlive } from '../linux/proc';
+import { deriveStatus, toState } from './status';
 import { Store } from './store';
-import { mark } from '../timing';
+import { mark } from '../common/timing';
 
 /** How long start waits for the init to write to the fifo once we opened it. */
 const RELEASE_TIMEOUT_MS = 10_000;

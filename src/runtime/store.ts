@@ -4,9 +4,9 @@
 // waiter can recreate anything inside a half-removed dir.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsrunError, fsError } from './errors';
+import { TsrunError, fsError } from '../common/errors';
 import type { ContainerRecord } from './record';
-import { procStartTime } from './status';
+import { procStartTime } from '../linux/proc';
 
 const STATE_FILE = 'state.json';
 const FIFO = 'exec.fifo';

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerRecord } from '../../src/runtime/record';
-import { deriveStatus, parseStat, procStartTime, procStat, toState, cliState } from '../../src/runtime/status';
+import { parseStat, procStartTime, procStat } from '../../src/linux/proc';
+import { deriveStatus, toState, cliState } from '../../src/runtime/status';
 import { Store } from '../../src/runtime/store';
 
 const REPO = path.resolve(__dirname, '../..');

@@ -1,6 +1,6 @@
 // Pure value mappings from linux.resources to cgroup file contents (v1 and v2).
 // Formulas follow runc's so that the same config gives the same numbers.
-import { TsrunError } from '../../runtime/errors';
+import { TsrunError } from '../../common/errors';
 import type { Device, DeviceCgroupRule } from '../../oci/types';
 
 export interface WeightDevice { major: number; minor: number; weight?: number; leafWeight?: number }

@@ -18,7 +18,7 @@
 //   exceptions by subset too, so there an open(O_RDWR) passes "deny c 1:3 w"; here it does not.
 //   Every exception of one program has the same action, so their order does not matter.
 import { loadNative } from '../../native/shim';
-import { TsrunError } from '../../runtime/errors';
+import { TsrunError } from '../../common/errors';
 import type { DeviceRule } from './convert';
 
 // include/uapi/linux/bpf.h

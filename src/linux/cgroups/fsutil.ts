@@ -2,7 +2,7 @@
 // names the file, the value and the errno.
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsrunError, fsError } from '../../runtime/errors';
+import { TsrunError, fsError } from '../../common/errors';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 export function sleepMs(ms: number): void {

@@ -1,7 +1,7 @@
 // What the host's cgroup layout looks like: the mode, the v1 hierarchies (from
 // /proc/self/mountinfo) and our own cgroup (from /proc/self/cgroup). Read once, cached.
 import fs from 'node:fs';
-import { fsError } from '../../runtime/errors';
+import { fsError } from '../../common/errors';
 
 export type CgroupMode = 'v1' | 'v2' | 'hybrid';
 

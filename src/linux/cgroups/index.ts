@@ -3,73 +3,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Device, LinuxResources } from '../../oci/types';
-import { TsrunError } from '../../runtime/errors';
-import type { DeviceRule } from './convert';
+import { TsrunError } from '../../common/errors';
 import { CGROUP_ROOT, UNIFIED_HYBRID, V1_CONTROLLERS, detectMode, hostHierarchies, ownCgroups, type Hierarchy } from './host';
 import { dirIn, innerPath } from './paths';
-import { V1Manager, type ManagerExtras } from './v1';
+import type { CgroupManager, CgroupOptions, CgroupRef, ManagerExtras } from './types';
+import { V1Manager } from './v1';
 import { V2Manager } from './v2';
 
 export { detectMode } from './host';
 export type { CgroupMode } from './host';
 export { cleanPath, expandSlice, systemdPath } from './paths';
 export * from './convert';
-
-/** Serializable description of a container's cgroups, stored in state.json. */
-export interface CgroupRef {
-  /** Which layout the host had when the container was created. */
-  mode: 'v1' | 'v2' | 'hybrid';
-  /** The cgroupsPath as resolved (absolute, relative to the cgroup roots, always starting with '/'). */
-  path: string;
-  /** v1/hybrid: controller name -> absolute directory; v2: { unified: dir }. */
-  dirs: Record<string, string>;
-}
-
-export interface CgroupManager {
-  readonly ref: CgroupRef;
-  /** Create the cgroup directories (idempotent) and move pid into them. */
-  apply(pid: number): void;
-  /**
-   * Pure v2 only: create the directory and return it, for a child to be born in it
-   * (clone3 CLONE_INTO_CGROUP: no migration, no RCU grace period). null elsewhere: v1
-   * and hybrid hosts still migrate into their v1 hierarchies, which costs the same.
-   */
-  birthDir(): string | null;
-  /** Write resource limits. Throws a clear error naming the file and value on failure. */
-  set(resources: LinuxResources): void;
-  freeze(): void;
-  thaw(): void;
-  isFrozen(): boolean;
-  /** Every pid in the container's cgroup (for kill --all and delete --force). */
-  pids(): number[];
-  /** Remove the directories (after the processes are gone). Never throws for ENOENT. */
-  destroy(): void;
-  /** Usage counters for `events --stats`; sections the host lacks are absent. */
-  stats(): CgroupStats;
-  /**
-   * The ordered device rules of the last set() that carried linux.resources.devices.
-   * v1: already written to devices.allow/deny. v2: NOT enforced by set(); a
-   * BPF_PROG_TYPE_CGROUP_DEVICE program built from them must be attached to
-   * ref.dirs.unified by the native shim.
-   */
-  readonly deviceRules: DeviceRule[] | null;
-}
-
-/** Numbers in bytes / nanoseconds, shaped after runc's `events --stats`. */
-export interface CgroupStats {
-  memory?: { usage: number; max?: number; limit?: number; failcnt?: number };
-  pids?: { current: number; limit?: number };
-  cpu?: { total: number; user?: number; kernel?: number };
-}
-
-export interface CgroupOptions {
-  id: string;
-  cgroupsPath?: string;
-  systemd?: boolean;
-  rootless?: boolean;
-  /** linux.devices: the devices the container gets are also allowed in its device cgroup. */
-  linuxDevices?: Device[];
-}
+export type { CgroupManager, CgroupOptions, CgroupRef, CgroupStats, ManagerExtras } from './types';
 
 /**
  * Resolve where a container's cgroups go, the way runc 1.1 does (checked on this host):

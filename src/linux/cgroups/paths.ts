@@ -1,7 +1,7 @@
 // cgroupsPath resolution (pure functions): runc's cleaning rule, the systemd
 // "slice:prefix:name" form, and per-hierarchy directories.
 import path from 'node:path';
-import { TsrunError } from '../../runtime/errors';
+import { TsrunError } from '../../common/errors';
 import type { Hierarchy } from './host';
 
 /** Prefix of scope units tsrun names itself (runc uses "runc"). */

@@ -3,20 +3,14 @@
 // process tracking, as runc does on such hosts).
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsrunError, fsError } from '../../runtime/errors';
+import { TsrunError, fsError } from '../../common/errors';
 import type { Device, LinuxResources } from '../../oci/types';
-import type { CgroupManager, CgroupRef, CgroupStats } from './index';
+import type { CgroupManager, CgroupRef, CgroupStats, ManagerExtras } from './types';
 import {
   type BlockIO, type DeviceRule, type Network, type Rdma,
   blkioThrottleWrites, deviceRuleLine, effectiveDeviceRules, hugepageSize, pidsMax, rdmaLines,
 } from './convert';
 import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
-
-export interface ManagerExtras {
-  rootless?: boolean;
-  /** linux.devices: each created device is also allowed in the device cgroup. */
-  linuxDevices?: Device[];
-}
 
 const PERMISSION = new Set(['EACCES', 'EPERM', 'EROFS']);
 

@@ -1,9 +1,9 @@
 // cgroup v2 (unified) manager.
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsrunError, fsError } from '../../runtime/errors';
+import { TsrunError, fsError } from '../../common/errors';
 import type { LinuxResources } from '../../oci/types';
-import type { CgroupManager, CgroupRef, CgroupStats } from './index';
+import type { CgroupManager, CgroupRef, CgroupStats, ManagerExtras } from './types';
 import {
   type BlockIO, type DeviceRule, type Network, type Rdma,
   blkioToIoWeight, cpuMaxV2, effectiveDeviceRules, hugepageSize, ioMaxLines, pidsMax, rdmaLines,
@@ -11,7 +11,6 @@ import {
 } from './convert';
 import { attachDeviceRules } from './devices-bpf';
 import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
-import type { ManagerExtras } from './v1';
 
 /**
  * mkdir each level below `root` down to `dir`, enabling in every level above the leaf
