@@ -26,6 +26,7 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   exec: async () => (await import('./exec')).exec,
   spec: async () => (await import('./spec')).spec,
   features: async () => (await import('./features')).features,
+  ps: async () => (await import('./ps')).ps,
 };
 
 /** Parse argv (without node and script), or say why not: the code and what to print. */

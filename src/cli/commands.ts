@@ -135,6 +135,16 @@ export const COMMANDS: CommandDef[] = [
     ],
   },
   { name: 'features', args: '', desc: 'show the enabled features', min: 0, max: 0, flags: [] },
+  {
+    name: 'ps',
+    args: `${ID} [ps options]`,
+    desc: 'ps displays the processes running inside a container',
+    min: 1,
+    max: Infinity,
+    // Everything after the id goes to ps(1), as runc passes it (`tsrun ps ID -o pid,comm`).
+    haltAtArgs: true,
+    flags: [{ name: 'format', alias: 'f', type: 'string', desc: 'select one of: table or json', default: 'table', choices: ['table', 'json'] }],
+  },
 ];
 
 export type FlagValue = string | number | boolean | string[] | undefined;

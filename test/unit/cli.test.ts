@@ -38,6 +38,9 @@ const VALID: string[][] = [
   ['features'],
   ['pause', 'c1'],
   ['kill', '--', 'c1', 'TERM'],
+  ['ps', '-f', 'json', 'c1'],
+  ['ps', 'c1', '-ef'],
+  ['ps', '--format', 'table', 'c1', '-o', 'pid,comm', '--format', 'x'],
 ];
 
 describe('parsing', () => {
