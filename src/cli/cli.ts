@@ -27,6 +27,7 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   spec: async () => (await import('./spec')).spec,
   features: async () => (await import('./features')).features,
   ps: async () => (await import('./ps')).ps,
+  update: async () => (await import('./update')).update,
 };
 
 /** Parse argv (without node and script), or say why not: the code and what to print. */
