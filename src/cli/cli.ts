@@ -28,6 +28,7 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   features: async () => (await import('./features')).features,
   ps: async () => (await import('./ps')).ps,
   update: async () => (await import('./update')).update,
+  events: async () => (await import('./events')).events,
 };
 
 /** Parse argv (without node and script), or say why not: the code and what to print. */

@@ -163,6 +163,17 @@ export const COMMANDS: CommandDef[] = [
     ],
   },
   {
+    name: 'events',
+    args: ID,
+    desc: 'display container events such as OOM notifications, cpu, memory, and IO usage statistics',
+    min: 1,
+    max: 1,
+    flags: [
+      { name: 'interval', type: 'string', desc: 'set the stats collection interval (a duration: 5s, 500ms, 1m)', default: '5s' },
+      { name: 'stats', type: 'boolean', desc: "display the container's stats then exit" },
+    ],
+  },
+  {
     name: 'ps',
     args: `${ID} [ps options]`,
     desc: 'ps displays the processes running inside a container',

@@ -23,6 +23,12 @@ const SCRIPTS: Record<Exclude<Mode, 'hybrid'>, string> = {
   v2: 'mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$@"',
 };
 
+/** The command line (for spawn) that runs the suite's runtime with args in the given layout. */
+export function commandIn(s: Suite, mode: Mode, args: string[]): [string, string[]] {
+  if (mode === 'hybrid') return [s.bin, ['--root', s.root, ...args]];
+  return ['unshare', ['-m', 'sh', '-c', SCRIPTS[mode], 'sh', s.bin, '--root', s.root, ...args]];
+}
+
 /** s.rt(args) in the given layout. */
 export function rtIn(s: Suite, mode: Mode, args: string[], opts: { input?: string; timeoutMs?: number } = {}): RunResult {
   if (mode === 'hybrid') return s.rt(args, opts);
