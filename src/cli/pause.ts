@@ -6,6 +6,8 @@ import type { GlobalOptions } from '../runtime/options';
 import { deriveStatus } from '../runtime/status';
 import { Store } from '../runtime/store';
 import type { Parsed } from './commands';
+import { requireStatus } from '../runtime/lifecycle';
+import type { Status } from '../oci/types';
 
 async function withContainer(g: GlobalOptions, id: string, fn: (status: string, mgr: CgroupManager) => void): Promise<void> {
   const store = new Store(g.root);
@@ -19,7 +21,7 @@ async function withContainer(g: GlobalOptions, id: string, fn: (status: string, 
 
 export async function pause(g: GlobalOptions, p: Parsed): Promise<number> {
   await withContainer(g, p.args[0], (status, mgr) => {
-    if (status !== 'running' && status !== 'created') throw new TsrunError('container not running');
+    requireStatus('pause', status as Status, p.args[0]);
     mgr.freeze();
   });
   return 0;
@@ -27,7 +29,7 @@ export async function pause(g: GlobalOptions, p: Parsed): Promise<number> {
 
 export async function resume(g: GlobalOptions, p: Parsed): Promise<number> {
   await withContainer(g, p.args[0], (status, mgr) => {
-    if (status !== 'paused') throw new TsrunError('container not paused');
+    requireStatus('resume', status as Status, p.args[0]);
     mgr.thaw();
   });
   return 0;

@@ -15,6 +15,9 @@ export const OP = {
 
 export type OpName = keyof typeof OP;
 
+/** OP_HOOK n0: when the init runs a container-namespace hook (oci/hooks.ts). */
+export const HOOK_PHASE = { createContainer: 1, startContainer: 2 } as const;
+
 /** OP_MOUNT n3 bits (plan.h MNT_*). */
 export const MNT_IS_FILE = 1;
 export const MNT_NO_CREATE = 2;

@@ -5,14 +5,14 @@
 // plan-wire.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device, Mount, NamespaceType, Process, Spec } from '../oci/types';
+import type { Device, Hook, Mount, NamespaceType, Process, Spec } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import { CAPABILITIES, capMask } from './capabilities';
 import { MS, parseMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
 import { compileSeccomp } from './seccomp';
 import { hostHierarchies } from './cgroups/host';
-import { MNT_IS_FILE, MNT_NO_CREATE, OP, PlanWriter } from './plan-wire';
+import { HOOK_PHASE, MNT_IS_FILE, MNT_NO_CREATE, OP, PlanWriter } from './plan-wire';
 
 export const CLONE_FLAGS: Record<NamespaceType, number> = {
   mount: 0x00020000, uts: 0x04000000, ipc: 0x08000000, user: 0x10000000,
@@ -174,8 +174,8 @@ export function buildPlan(input: PlanInput, host: HostFacts = probeHost(input.sp
   if (proc.terminal) w.op(OP.OPEN_PTY, [proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0]);
   w.op(OP.MKDIR, [0o755], [proc.cwd]);
 
-  addHooks(w, 1, spec.hooks?.createContainer);
-  addHooks(w, 2, spec.hooks?.startContainer);
+  addHooks(w, 'createContainer', spec.hooks?.createContainer);
+  addHooks(w, 'startContainer', spec.hooks?.startContainer);
   w.op(OP.PIVOT, [!mountNs ? 2 : input.noPivot ? 1 : 0]);
   if (mountNs && sharedRoot) w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
 
@@ -340,7 +340,9 @@ function addConsoleConnect(w: PlanWriter, proc: Process, consoleSocket: string |
   }
 }
 
-function addHooks(w: PlanWriter, phase: 1 | 2, hooks: Spec['hooks'] extends infer H ? H extends Record<string, infer L> ? L | undefined : never : never) {
+/** Hooks the container init runs (oci/hooks.ts: namespace 'container'). */
+function addHooks(w: PlanWriter, kind: keyof typeof HOOK_PHASE, hooks: Hook[] | undefined) {
+  const phase = HOOK_PHASE[kind];
   for (const h of hooks ?? []) {
     const args = h.args ?? [h.path];
     const env = h.env ?? [];

@@ -10,6 +10,7 @@ import { buildPlan } from '../linux/plan';
 import { loadNative, SYNC, type Native } from '../native/shim';
 import { TsrunError, fsError } from '../common/errors';
 import { runHooks } from './hooks';
+import { HOOKS } from '../oci/hooks';
 import { logWarn } from './log';
 import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
 import type { CreateOptions, GlobalOptions } from './options';
@@ -137,16 +138,13 @@ class Launch {
     mark('state saved');
 
     // Runtime-namespace hooks, then let the init build the rootfs and exec-wait.
-    // prestart (deprecated) historically ran at start: runtime-tools expects "created" there.
-    runHooks('prestart', spec.hooks?.prestart, toState(rec, 'created'));
-    runHooks('createRuntime', spec.hooks?.createRuntime, toState(rec, 'creating'));
-    // Hooks inside the container see the init's pid in the container's pid namespace.
+    runHooks('prestart', spec.hooks?.prestart, toState(rec, HOOKS.prestart.status));
+    runHooks('createRuntime', spec.hooks?.createRuntime, toState(rec, HOOKS.createRuntime.status));
+    // Hooks inside the container see the init's pid in the container's pid namespace; the
+    // shim hands the two states to createContainer and startContainer hooks.
     const inner = { ...rec, pid: nsPid(this.init) };
-    native.send(
-      syncFd,
-      SYNC.GO,
-      Buffer.from(`${JSON.stringify(toState(inner, 'creating'))}\0${JSON.stringify(toState(inner, 'created'))}\0`),
-    );
+    const inside = [HOOKS.createContainer.status, HOOKS.startContainer.status].map((s) => JSON.stringify(toState(inner, s)));
+    native.send(syncFd, SYNC.GO, Buffer.from(`${inside[0]}\0${inside[1]}\0`));
     const m = this.receive('setting up the container');
     mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
@@ -191,7 +189,7 @@ class Launch {
       /* best effort */
     }
     // The spec continues a failed create at poststop (only once something was created).
-    if (this.rec) runHooks('poststop', this.spec.hooks?.poststop, toState(this.rec, 'stopped'), { warnOnly: true });
+    if (this.rec) runHooks('poststop', this.spec.hooks?.poststop, toState(this.rec, HOOKS.poststop.status));
   }
 }
 

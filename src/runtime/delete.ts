@@ -5,6 +5,8 @@
 import { killAll, openCgroup } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
 import { runHooks } from './hooks';
+import { requireStatus } from './lifecycle';
+import { HOOKS } from '../oci/hooks';
 import type { GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { initAlive } from '../linux/proc';
@@ -45,9 +47,7 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
   mark('locked, state loaded');
   const status = deriveStatus(rec, store);
   mark('status derived');
-  if (status !== 'stopped' && !force) {
-    throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
-  }
+  if (!force) requireStatus('delete', status, id);
   const mgr = rec.cgroup ? openCgroup(rec.cgroup) : null;
   if (status !== 'stopped') {
     if (mgr) killAll(mgr, 'SIGKILL');
@@ -64,7 +64,7 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
     mgr.destroy();
   }
   mark('cgroups removed');
-  runHooks('poststop', rec.config.hooks?.poststop, toState(rec, 'stopped'), { warnOnly: true });
+  runHooks('poststop', rec.config.hooks?.poststop, toState(rec, HOOKS.poststop.status));
   store.remove(id);
   mark('state dir removed');
 }

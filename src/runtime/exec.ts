@@ -9,6 +9,7 @@ import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
 import type { GlobalOptions } from './options';
+import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -27,9 +28,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
-  if (status !== 'running' && status !== 'created') {
-    throw new TsrunError(`cannot exec in a ${status} container`);
-  }
+  requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();

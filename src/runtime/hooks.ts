@@ -1,16 +1,19 @@
 // Hooks that run in the runtime's namespaces (prestart, createRuntime, poststart, poststop).
-// createContainer and startContainer run inside the container, from the shim.
+// createContainer and startContainer run inside the container, from the shim. Which hook
+// runs when, and whether its failure is fatal: the table in oci/hooks.ts.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Hook, HookName, State } from '../oci/types';
 import { TsrunError } from '../common/errors';
+import { HOOKS } from '../oci/hooks';
 import { logWarn } from './log';
 
 export interface HookOptions {
-  /** poststart/poststop: a failure is logged as a warning and the next hook still runs. */
+  /** Treat failures as warnings even where the hook table says they fail (poststart and
+   *  poststop warn anyway). */
   warnOnly?: boolean;
-  /** Where warnings go (default: tsrun's log). */
+  /** Where warnings go (hooks whose failure is a warning in oci/hooks.ts; default: tsrun's log). */
   log?: (msg: string) => void;
 }
 
@@ -22,7 +25,7 @@ export function runHooks(kind: HookName, hooks: Hook[] | undefined, state: State
     try {
       runHook(hook, input, `${kind} hook #${i} (${hook.path})`);
     } catch (err) {
-      if (!opts.warnOnly) throw err;
+      if (HOOKS[kind].onFailure === 'fail' && !opts.warnOnly) throw err;
       (opts.log ?? logWarn)((err as Error).message);
     }
   });

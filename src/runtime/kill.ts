@@ -3,6 +3,7 @@
 import { killAll, openCgroup } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from './options';
+import { allowed, requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -13,11 +14,11 @@ export async function kill(g: GlobalOptions, id: string, signal: number, all: bo
   if (all && rec.cgroup) {
     const mgr = openCgroup(rec.cgroup);
     // A stopped init may leave processes behind (no private pid namespace): still signal them.
-    if (status === 'stopped' && mgr.pids().length === 0) throw new TsrunError('container not running');
+    if (!allowed('kill', status) && mgr.pids().length === 0) requireStatus('kill', status, id);
     killAll(mgr, signal);
     return;
   }
-  if (status === 'stopped') throw new TsrunError('container not running');
+  requireStatus('kill', status, id);
   try {
     process.kill(rec.pid, signal);
   } catch (err) {

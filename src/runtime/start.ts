@@ -2,7 +2,9 @@
 // writing, then run the poststart hooks (warnings only, spec 1.2).
 import * as fs from 'node:fs';
 import { TsrunError, fsError } from '../common/errors';
+import { HOOKS } from '../oci/hooks';
 import { runHooks } from './hooks';
+import { requireStatus } from './lifecycle';
 import type { GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { initAlive } from '../linux/proc';
@@ -20,13 +22,11 @@ export async function start(g: GlobalOptions, id: string): Promise<void> {
     mark('locked');
     const rec = store.load(id);
     const status = deriveStatus(rec, store);
-    if (status === 'stopped') throw new TsrunError('cannot start a container that has stopped');
-    if (status === 'running') throw new TsrunError('cannot start an already running container');
-    if (status !== 'created') throw new TsrunError(`cannot start a container in the ${status} state`);
+    requireStatus('start', status, id);
     mark('status derived');
     await releaseInit(store, rec);
     mark('init released and exec\'d');
-    runHooks('poststart', rec.config.hooks?.poststart, toState(rec, 'running'), { warnOnly: true });
+    runHooks('poststart', rec.config.hooks?.poststart, toState(rec, HOOKS.poststart.status));
   });
 }
 
