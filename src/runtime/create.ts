@@ -8,7 +8,7 @@ import type { IdMapping, Spec } from '../oci/types';
 import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
 import { loadNative, SYNC, type Native } from '../native/shim';
-import { TsrunError, fsError } from '../common/errors';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
 import { logWarn } from './log';
@@ -156,7 +156,7 @@ class Launch {
   /** Next message from the children; a child's error becomes ours. */
   private receive(step: string) {
     const m = this.native.recv(this.syncFd, STEP_TIMEOUT_MS);
-    if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`);
+    if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`, { code: ErrorCode.Timeout });
     if (m.type === SYNC.ERROR) throw new TsrunError(m.text);
     if (m.type === 0) throw new TsrunError(`container init exited while ${step}`);
     return m;

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Hook, HookName, State } from '../oci/types';
-import { TsrunError } from '../common/errors';
+import { ErrorCode, TsrunError } from '../common/errors';
 import { HOOKS } from '../oci/hooks';
 import { logWarn } from './log';
 
@@ -50,12 +50,12 @@ function runHook(hook: Hook, input: string, what: string): void {
     });
     if (r.error) {
       const code = (r.error as NodeJS.ErrnoException).code;
-      if (code === 'ETIMEDOUT') throw new TsrunError(`${what}: timed out after ${hook.timeout}s`);
+      if (code === 'ETIMEDOUT') throw new TsrunError(`${what}: timed out after ${hook.timeout}s`, { code: ErrorCode.Hook });
       // EPIPE: the hook exited without reading its stdin; its exit status decides.
-      if (code !== 'EPIPE') throw new TsrunError(`${what}: ${code ?? r.error.message}`);
+      if (code !== 'EPIPE') throw new TsrunError(`${what}: ${code ?? r.error.message}`, { code: ErrorCode.Hook, errno: code });
     }
-    if (r.signal) throw new TsrunError(`${what}: killed by signal ${r.signal}${lastLine(out)}`);
-    if (r.status !== 0) throw new TsrunError(`${what}: exited with status ${r.status}${lastLine(out)}`);
+    if (r.signal) throw new TsrunError(`${what}: killed by signal ${r.signal}${lastLine(out)}`, { code: ErrorCode.Hook });
+    if (r.status !== 0) throw new TsrunError(`${what}: exited with status ${r.status}${lastLine(out)}`, { code: ErrorCode.Hook });
   } finally {
     fs.closeSync(out);
   }

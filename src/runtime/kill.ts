@@ -1,7 +1,7 @@
 // `kill`: signal the init, or with --all every process in the container's cgroup. No lock:
 // signalling is idempotent, and kill must not wait behind a slow delete.
 import { killAll, openCgroup } from '../linux/cgroups';
-import { TsrunError } from '../common/errors';
+import { ErrorCode, TsrunError } from '../common/errors';
 import type { GlobalOptions } from './options';
 import { allowed, requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
@@ -23,7 +23,7 @@ export async function kill(g: GlobalOptions, id: string, signal: number, all: bo
     process.kill(rec.pid, signal);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') throw new TsrunError('container not running');
+    if (code === 'ESRCH') throw new TsrunError('container not running', { code: ErrorCode.BadStatus });
     if (code === 'EINVAL') throw new TsrunError(`unable to signal init: invalid argument (signal ${signal})`);
     throw new TsrunError(`unable to signal init (pid ${rec.pid}): ${code ?? String(err)}`);
   }

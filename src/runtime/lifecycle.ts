@@ -1,7 +1,7 @@
 // Which operation is allowed in which status, in one table. Each operation asks
 // requireStatus() after deriving the status; the refusal messages are runc's wording
 // (callers parse some of them), so each entry says its own.
-import { TsrunError } from '../common/errors';
+import { ErrorCode, TsrunError } from '../common/errors';
 import type { Status } from '../oci/types';
 
 export type Operation = 'start' | 'delete' | 'kill' | 'exec' | 'pause' | 'resume';
@@ -33,5 +33,5 @@ export function allowed(op: Operation, status: Status): boolean {
 
 /** Throw the operation's refusal unless `status` allows it. */
 export function requireStatus(op: Operation, status: Status, id: string): void {
-  if (!allowed(op, status)) throw new TsrunError(LIFECYCLE[op].refusal(status, id));
+  if (!allowed(op, status)) throw new TsrunError(LIFECYCLE[op].refusal(status, id), { code: ErrorCode.BadStatus });
 }
