@@ -9,11 +9,10 @@ import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups'
 import { buildPlan } from '../linux/plan';
 import { loadNative, SYNC, type Native } from '../native/shim';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
-import { runHooks } from './hooks';
+import { hookLog, runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
-import { logWarn } from './log';
 import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
-import type { CreateOptions, GlobalOptions } from './options';
+import type { CreateOptions, RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
 import { toState } from './status';
@@ -23,7 +22,7 @@ import { mark } from '../common/timing';
 /** How long the parent waits for one step of the child before giving up. */
 const STEP_TIMEOUT_MS = 60_000;
 
-export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
+export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
   mark('bundle loaded and validated');
@@ -51,7 +50,7 @@ class Launch {
   private rec: ContainerRecord | null = null;
 
   constructor(
-    private g: GlobalOptions,
+    private g: RuntimeOptions,
     private o: CreateOptions,
     private store: Store,
     private spec: Spec,
@@ -72,8 +71,8 @@ class Launch {
     const cgroup = newCgroup({
       id: o.id,
       cgroupsPath: spec.linux?.cgroupsPath,
-      systemd: this.g.systemdCgroup,
-      rootless: this.g.rootless,
+      systemd: !!this.g.systemdCgroup,
+      rootless: this.g.rootless ?? process.geteuid?.() !== 0,
       linuxDevices: spec.linux?.devices,
     });
     this.cgroup = cgroup;
@@ -90,7 +89,7 @@ class Launch {
       preserveFds: o.preserveFds + listenFds(),
       cgroupPath: cgroup.ref.path,
     });
-    for (const msg of plan.warnings) logWarn(msg);
+    for (const msg of plan.warnings) this.g.logger?.warn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);
     mark('plan built');
 
@@ -138,8 +137,8 @@ class Launch {
     mark('state saved');
 
     // Runtime-namespace hooks, then let the init build the rootfs and exec-wait.
-    runHooks('prestart', spec.hooks?.prestart, toState(rec, HOOKS.prestart.status));
-    runHooks('createRuntime', spec.hooks?.createRuntime, toState(rec, HOOKS.createRuntime.status));
+    runHooks('prestart', spec.hooks?.prestart, toState(rec, HOOKS.prestart.status), hookLog(this.g));
+    runHooks('createRuntime', spec.hooks?.createRuntime, toState(rec, HOOKS.createRuntime.status), hookLog(this.g));
     // Hooks inside the container see the init's pid in the container's pid namespace; the
     // shim hands the two states to createContainer and startContainer hooks.
     const inner = { ...rec, pid: nsPid(this.init) };
@@ -189,7 +188,7 @@ class Launch {
       /* best effort */
     }
     // The spec continues a failed create at poststop (only once something was created).
-    if (this.rec) runHooks('poststop', this.spec.hooks?.poststop, toState(this.rec, HOOKS.poststop.status));
+    if (this.rec) runHooks('poststop', this.spec.hooks?.poststop, toState(this.rec, HOOKS.poststop.status), hookLog(this.g));
   }
 }
 

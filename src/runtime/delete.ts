@@ -4,10 +4,10 @@
 // callers that rely on that pass --force (containerd does for never-started tasks).
 import { killAll, openCgroup } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
-import { runHooks } from './hooks';
+import { hookLog, runHooks } from './hooks';
 import { requireStatus } from './lifecycle';
 import { HOOKS } from '../oci/hooks';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { initAlive } from '../linux/proc';
 import { deriveStatus, toState } from './status';
@@ -17,7 +17,7 @@ import { mark } from '../common/timing';
 /** How long delete waits for SIGKILLed processes to disappear. */
 const GONE_TIMEOUT_MS = 10_000;
 
-export async function deleteContainer(g: GlobalOptions, id: string, force: boolean): Promise<void> {
+export async function deleteContainer(g: RuntimeOptions, id: string, force: boolean): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   if (!store.exists(id)) {
@@ -25,7 +25,7 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
     throw new TsrunError(`container "${id}" does not exist`);
   }
   try {
-    await store.withLock(id, () => destroy(store, id, force));
+    await store.withLock(id, () => destroy(g, store, id, force));
   } catch (err) {
     // A concurrent delete won the race: with --force that is success.
     if (force && !store.exists(id)) return;
@@ -33,7 +33,7 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
   }
 }
 
-async function destroy(store: Store, id: string, force: boolean): Promise<void> {
+async function destroy(g: RuntimeOptions, store: Store, id: string, force: boolean): Promise<void> {
   let rec: ContainerRecord;
   try {
     rec = store.load(id);
@@ -64,7 +64,7 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
     mgr.destroy();
   }
   mark('cgroups removed');
-  runHooks('poststop', rec.config.hooks?.poststop, toState(rec, HOOKS.poststop.status));
+  runHooks('poststop', rec.config.hooks?.poststop, toState(rec, HOOKS.poststop.status), hookLog(g));
   store.remove(id);
   mark('state dir removed');
 }

@@ -8,7 +8,7 @@ import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -24,7 +24,7 @@ export interface ExecOptions {
   /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
 }
 
-export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
+export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);

@@ -7,13 +7,13 @@ import * as path from 'node:path';
 import type { Hook, HookName, State } from '../oci/types';
 import { ErrorCode, TsrunError } from '../common/errors';
 import { HOOKS } from '../oci/hooks';
-import { logWarn } from './log';
+import type { RuntimeOptions } from './options';
 
 export interface HookOptions {
   /** Treat failures as warnings even where the hook table says they fail (poststart and
    *  poststop warn anyway). */
   warnOnly?: boolean;
-  /** Where warnings go (hooks whose failure is a warning in oci/hooks.ts; default: tsrun's log). */
+  /** Where warnings go (hooks whose failure is a warning in oci/hooks.ts); default: nowhere. */
   log?: (msg: string) => void;
 }
 
@@ -26,9 +26,14 @@ export function runHooks(kind: HookName, hooks: Hook[] | undefined, state: State
       runHook(hook, input, `${kind} hook #${i} (${hook.path})`);
     } catch (err) {
       if (HOOKS[kind].onFailure === 'fail' && !opts.warnOnly) throw err;
-      (opts.log ?? logWarn)((err as Error).message);
+      opts.log?.((err as Error).message);
     }
   });
+}
+
+/** Hook warnings to the caller's logger. */
+export function hookLog(g: RuntimeOptions): HookOptions {
+  return { log: (msg) => g.logger?.warn(msg) };
 }
 
 function runHook(hook: Hook, input: string, what: string): void {

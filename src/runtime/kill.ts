@@ -2,12 +2,12 @@
 // signalling is idempotent, and kill must not wait behind a slow delete.
 import { killAll, openCgroup } from '../linux/cgroups';
 import { ErrorCode, TsrunError } from '../common/errors';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
 import { allowed, requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
-export async function kill(g: GlobalOptions, id: string, signal: number, all: boolean): Promise<void> {
+export async function kill(g: RuntimeOptions, id: string, signal: number, all: boolean): Promise<void> {
   const store = new Store(g.root);
   const rec = store.load(id);
   const status = deriveStatus(rec, store);

@@ -3,12 +3,12 @@
 import { openCgroup, type CgroupManager } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
 import { requireStatus } from './lifecycle';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
 import { deriveStatus } from './status';
 import { Store } from './store';
 import type { Status } from '../oci/types';
 
-async function withContainer(g: GlobalOptions, id: string, fn: (status: Status, mgr: CgroupManager) => void): Promise<void> {
+async function withContainer(g: RuntimeOptions, id: string, fn: (status: Status, mgr: CgroupManager) => void): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   await store.withLock(id, () => {
@@ -18,14 +18,14 @@ async function withContainer(g: GlobalOptions, id: string, fn: (status: Status, 
   });
 }
 
-export async function pause(g: GlobalOptions, id: string): Promise<void> {
+export async function pause(g: RuntimeOptions, id: string): Promise<void> {
   await withContainer(g, id, (status, mgr) => {
     requireStatus('pause', status, id);
     mgr.freeze();
   });
 }
 
-export async function resume(g: GlobalOptions, id: string): Promise<void> {
+export async function resume(g: RuntimeOptions, id: string): Promise<void> {
   await withContainer(g, id, (status, mgr) => {
     requireStatus('resume', status, id);
     mgr.thaw();

@@ -3,9 +3,9 @@
 import * as fs from 'node:fs';
 import { TsrunError, fsError } from '../common/errors';
 import { HOOKS } from '../oci/hooks';
-import { runHooks } from './hooks';
+import { hookLog, runHooks } from './hooks';
 import { requireStatus } from './lifecycle';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { initAlive } from '../linux/proc';
 import { deriveStatus, toState } from './status';
@@ -15,7 +15,7 @@ import { mark } from '../common/timing';
 /** How long start waits for the init to write to the fifo once we opened it. */
 const RELEASE_TIMEOUT_MS = 10_000;
 
-export async function start(g: GlobalOptions, id: string): Promise<void> {
+export async function start(g: RuntimeOptions, id: string): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   await store.withLock(id, async () => {
@@ -26,7 +26,7 @@ export async function start(g: GlobalOptions, id: string): Promise<void> {
     mark('status derived');
     await releaseInit(store, rec);
     mark('init released and exec\'d');
-    runHooks('poststart', rec.config.hooks?.poststart, toState(rec, HOOKS.poststart.status));
+    runHooks('poststart', rec.config.hooks?.poststart, toState(rec, HOOKS.poststart.status), hookLog(g));
   });
 }
 

@@ -4,6 +4,7 @@
 // waiter can recreate anything inside a half-removed dir.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_ROOT } from './options';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
@@ -25,7 +26,7 @@ const queues = new Map<string, Promise<void>>();
 export class Store {
   readonly root: string;
 
-  constructor(root: string) {
+  constructor(root: string = DEFAULT_ROOT) {
     this.root = path.resolve(root);
   }
 
