@@ -173,7 +173,8 @@ function checkLinux(spec: Spec, f: Findings): void {
     const ptr = `/linux/namespaces/${i}`;
     if (ns.has(n.type)) f.error(ptr, `duplicate namespace type ${JSON.stringify(n.type)}`);
     else ns.set(n.type, n);
-    if (n.path !== undefined) {
+    // runc treats an empty path as no path: a new namespace.
+    if (n.path) {
       if (!n.path.startsWith('/')) absolute(f, `${ptr}/path`, n.path);
       else if (!fs.existsSync(n.path)) f.error(`${ptr}/path`, `${JSON.stringify(n.path)} does not exist`);
     }
