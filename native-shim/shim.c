@@ -68,7 +68,7 @@ static struct sock_filter seccomp_prog[4096];
 static unsigned short seccomp_len;
 static unsigned int seccomp_flags;
 static int seccomp_deferred;
-static char pathbuf[4096], pathbuf2[4096];
+static char pathbuf[4096], pathbuf2[4096], tmpfsdata[4096];
 
 /* ---------- small helpers that need no libc state ---------- */
 
@@ -117,6 +117,20 @@ static char *put_int(char *p, char *end, long v)
 	} while (u);
 	while (i && p < end - 1)
 		*p++ = tmp[--i];
+	*p = 0;
+	return p;
+}
+
+static char *put_octal(char *p, char *end, unsigned v)
+{
+	char tmp[16];
+	int n = 0;
+	do
+		tmp[n++] = '0' + (v & 7);
+	while ((v >>= 3) && n < 15);
+	tmp[n++] = '0';
+	while (n > 0 && p < end - 1)
+		*p++ = tmp[--n];
 	*p = 0;
 	return p;
 }
@@ -316,6 +330,23 @@ static void do_mount(const struct op *o)
 	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
 	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
 	int bits = o->n[3];
+	if (!strcmp(type, "tmpfs")) {
+		/* A tmpfs takes the mode of the directory it covers unless mode= says otherwise
+		 * (the later option wins). */
+		int fd = open_in_root(dst, O_PATH);
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0) {
+			char *p = put(tmpfsdata, tmpfsdata + sizeof tmpfsdata, "mode=");
+			p = put_octal(p, tmpfsdata + sizeof tmpfsdata, st.st_mode & 07777);
+			if (*data) {
+				p = put(p, tmpfsdata + sizeof tmpfsdata, ",");
+				put(p, tmpfsdata + sizeof tmpfsdata, data);
+			}
+			data = tmpfsdata;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	if (!(bits & MNT_NO_CREATE)) {
 		if (bits & MNT_IS_FILE)
 			make_file(dst);

@@ -143,4 +143,22 @@ describe.skipIf(!!skip)('runc parity', () => {
       expect(res.stdout.trim()).not.toBe(hostUts);
     }
   });
+
+  it('a tmpfs without mode= takes the mode of the directory it covers', async () => {
+    const r = await both((rt) => {
+      const id = rt.id('tmpfsmode');
+      const b = rt.bundle('tmpfsmode', ['stat', '-c', '%a %n', '/data', '/fresh'], (c) => {
+        c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] });
+        c.mounts.push({ destination: '/fresh', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] });
+      });
+      fs.mkdirSync(path.join(b, 'rootfs/data'), { mode: 0o750 });
+      fs.chmodSync(path.join(b, 'rootfs/data'), 0o750);
+      return rt.run(['run', '-b', b, id]);
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.code, res.stderr).toBe(0);
+      // /fresh did not exist in the rootfs: tmpfs's own default.
+      expect(res.stdout.trim().split('\n')).toEqual(['750 /data', '1777 /fresh']);
+    }
+  });
 });
