@@ -330,19 +330,31 @@ static void do_mount(const struct op *o)
 	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
 	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
 	int bits = o->n[3];
-	if (!strcmp(type, "tmpfs")) {
-		/* A tmpfs takes the mode of the directory it covers unless mode= says otherwise
-		 * (the later option wins). */
-		int fd = open_in_root(dst, O_PATH);
+	int is_proc = !strcmp(type, "proc") || !strcmp(type, "sysfs");
+	if (is_proc || !strcmp(type, "tmpfs")) {
+		int fd = open_in_root(dst, O_PATH | (is_proc ? O_NOFOLLOW : 0));
 		struct stat st;
 		if (fd >= 0 && fstat(fd, &st) == 0) {
-			char *p = put(tmpfsdata, tmpfsdata + sizeof tmpfsdata, "mode=");
-			p = put_octal(p, tmpfsdata + sizeof tmpfsdata, st.st_mode & 07777);
-			if (*data) {
-				p = put(p, tmpfsdata + sizeof tmpfsdata, ",");
-				put(p, tmpfsdata + sizeof tmpfsdata, data);
+			/* procfs/sysfs through a symlink has been an attack path: a directory only (runc). */
+			if (is_proc && !S_ISDIR(st.st_mode)) {
+				char *p = put(pathbuf, pathbuf + sizeof pathbuf, "mount ");
+				p = put(p, pathbuf + sizeof pathbuf, type);
+				p = put(p, pathbuf + sizeof pathbuf, " on ");
+				p = put(p, pathbuf + sizeof pathbuf, dst);
+				put(p, pathbuf + sizeof pathbuf, ": the destination must be an ordinary directory, not a symlink or file");
+				fail(pathbuf, "", 0);
 			}
-			data = tmpfsdata;
+			/* A tmpfs takes the mode of the directory it covers unless mode= says otherwise
+			 * (the later option wins). */
+			if (!is_proc) {
+				char *p = put(tmpfsdata, tmpfsdata + sizeof tmpfsdata, "mode=");
+				p = put_octal(p, tmpfsdata + sizeof tmpfsdata, st.st_mode & 07777);
+				if (*data) {
+					p = put(p, tmpfsdata + sizeof tmpfsdata, ",");
+					put(p, tmpfsdata + sizeof tmpfsdata, data);
+				}
+				data = tmpfsdata;
+			}
 		}
 		if (fd >= 0)
 			close(fd);

@@ -161,4 +161,26 @@ describe.skipIf(!!skip)('runc parity', () => {
       expect(res.stdout.trim().split('\n')).toEqual(['750 /data', '1777 /fresh']);
     }
   });
+
+  it.each(['proc', 'sysfs'])('%s is refused onto a destination that is a symlink in the rootfs', async (type) => {
+    const dest = type === 'proc' ? '/proc' : '/sys';
+    const r = await both((rt) => {
+      const id = rt.id(`symlink-${type}`);
+      const b = rt.bundle(`symlink-${type}`, ['true']);
+      const at = path.join(b, 'rootfs', dest);
+      fs.rmSync(at, { recursive: true, force: true });
+      fs.mkdirSync(path.join(b, 'rootfs/elsewhere'), { recursive: true });
+      fs.symlinkSync('elsewhere', at);
+      const res = rt.run(['run', '-b', b, id]);
+      // Nothing was mounted through the link into the rootfs directory it points at.
+      return { ...res, leaked: fs.readdirSync(path.join(b, 'rootfs/elsewhere')), left: rt.run(['list', '-q']).stdout.includes(id) };
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toMatch(/ordinary directory/);
+      expect(res.leaked).toEqual([]);
+      expect(res.left).toBe(false);
+    }
+    expect(r.tsrun.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });
