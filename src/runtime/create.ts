@@ -73,7 +73,6 @@ class Launch {
       cgroupsPath: spec.linux?.cgroupsPath,
       systemd: this.g.systemdCgroup,
       rootless: this.g.rootless,
-      linuxDevices: spec.linux?.devices,
     });
     this.cgroup = cgroup;
     mark('fifo made, cgroup opened');

@@ -183,4 +183,33 @@ describe.skipIf(!!skip)('runc parity', () => {
     }
     expect(r.tsrun.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('linux.devices creates nodes but does not allow them: linux.resources.devices alone decides', async () => {
+    const r = await both((rt) => {
+      const id = rt.id('kmsg');
+      const b = rt.bundle('kmsg', ['sh', '-c', 'ls -l /dev/kmsg >/dev/null && head -c1 /dev/kmsg'], (c) => {
+        c.linux.devices = [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o644, uid: 0, gid: 0 }];
+        c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] };
+        // kmsg also needs CAP_SYSLOG where dmesg_restrict is set: only the cgroup may refuse.
+        for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_SYSLOG');
+      });
+      return rt.run(['run', '-b', b, id]);
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/kmsg: Operation not permitted/);
+    }
+    // The control: with an allow rule for it, the same read works.
+    const ok = await both((rt) => {
+      const id = rt.id('kmsg-allowed');
+      const b = rt.bundle('kmsg-allowed', ['head', '-c1', '/dev/kmsg'], (c) => {
+        c.linux.devices = [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o644, uid: 0, gid: 0 }];
+        c.linux.resources = { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 11, access: 'r' }] };
+        for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_SYSLOG');
+      });
+      return rt.run(['run', '-b', b, id]);
+    });
+    for (const res of [ok.runc, ok.tsrun]) expect(res.code, res.stderr).toBe(0);
+  });
 });
+
