@@ -86,9 +86,14 @@ class Runtime {
     return dir;
   }
 
-  /** create + start a long-running container from a bundle made with these edits. */
+  private readonly live = new Map<string, string>();
+
+  /** A running `sleep` container from a bundle made with these edits; one per name. */
   started(name: string, mutate?: (c: Config) => void): string {
+    const have = this.live.get(name);
+    if (have) return have;
     const id = this.id(name);
+    this.live.set(name, id);
     const b = this.bundle(name, ['sleep', '300'], mutate);
     const r = this.run(['run', '-d', '-b', b, id]);
     if (r.code !== 0) throw new Error(`${this.name} run -d ${id}: ${r.stderr}`);
@@ -210,6 +215,70 @@ describe.skipIf(!!skip)('runc parity', () => {
       return rt.run(['run', '-b', b, id]);
     });
     for (const res of [ok.runc, ok.tsrun]) expect(res.code, res.stderr).toBe(0);
+  });
+
+  describe('exec --process FILE', () => {
+    const write = (rt: Runtime, name: string, doc: unknown) => {
+      const f = path.join(tmp, `${rt.name}-${name}.json`);
+      fs.writeFileSync(f, typeof doc === 'string' ? doc : JSON.stringify(doc));
+      return f;
+    };
+
+    it('without user runs as 0:0 with the container capabilities and no other defaults', async () => {
+      const r = await both((rt) => {
+        const id = rt.started('execp');
+        const f = write(rt, 'execp', { args: ['/bin/sh', '-c', 'id -u; id -g; pwd; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status'], cwd: '/tmp' });
+        return rt.run(['exec', '-p', f, id]);
+      });
+      expect(r.tsrun.code, r.tsrun.stderr).toBe(0);
+      expect(r.runc.code, r.runc.stderr).toBe(0);
+      expect(r.tsrun.stdout).toBe(r.runc.stdout);
+      expect(r.tsrun.stdout).toMatch(/^0\n0\n\/tmp\nCapEff:\t0+20000420\nNoNewPrivs:\t0\n$/);
+    });
+
+    it.each([
+      ['no cwd', { args: ['true'] }, /\/cwd: must be present/],
+      ['a relative cwd', { args: ['true'], cwd: 'tmp' }, /\/cwd: "tmp" must be an absolute path/],
+      ['a uid that is a string', { args: ['true'], cwd: '/', user: { uid: 'x' } }, /\/user\/uid: must be integer/],
+      ['no args', { cwd: '/' }, /\/args: must contain at least one entry/],
+      ['not an object', [1], /\(root\): must be object/],
+      ['not JSON', '{bad', /JSON|Unexpected|line 1/],
+    ])('with %s fails with 255 and a one-line error naming the field', async (_what, doc, tsrunMsg) => {
+      const r = await both((rt) => {
+        const id = rt.started('execp-bad');
+        return rt.run(['exec', '-p', write(rt, 'bad', doc), id]);
+      });
+      for (const res of [r.runc, r.tsrun]) expect(res.code, res.stderr).toBe(255);
+      expect(r.tsrun.stderr).toMatch(tsrunMsg);
+      expect(r.tsrun.stderr.trim().split('\n')).toHaveLength(1);
+    });
+  });
+
+  describe('exec exit status', () => {
+    it("is the process's own status when it ran", async () => {
+      const r = await both((rt) => rt.run(['exec', rt.started('exit'), 'sh', '-c', 'exit 7']));
+      expect(r.runc.code).toBe(7);
+      expect(r.tsrun.code).toBe(7);
+    });
+
+    it('is 255 when the binary is missing or the container does not exist', async () => {
+      const r = await both((rt) => [rt.run(['exec', rt.started('exit'), 'no-such-binary']), rt.run(['exec', rt.id('absent'), 'true'])]);
+      for (const res of [...r.runc, ...r.tsrun]) expect(res.code, res.stderr).toBe(255);
+      expect(r.tsrun[0].stderr).toMatch(/no-such-binary.*not found/);
+    });
+
+    it('is 255 with a --pid-file in a missing directory, and the process is not left running', async () => {
+      const r = await both((rt) => {
+        const id = rt.started('exit');
+        const res = rt.run(['exec', '--pid-file', path.join(tmp, 'no/such/dir/pid'), id, 'sleep', '123']);
+        const ps = rt.run(['exec', id, 'ps', '-o', 'args']).stdout;
+        return { ...res, sleeping: ps.includes('sleep 123') };
+      });
+      for (const res of [r.runc, r.tsrun]) {
+        expect(res.code, res.stderr).toBe(255);
+        expect(res.sleeping).toBe(false);
+      }
+    });
   });
 });
 
