@@ -73,7 +73,6 @@ class Launch {
       cgroupsPath: spec.linux?.cgroupsPath,
       systemd: !!this.g.systemdCgroup,
       rootless: this.g.rootless ?? process.geteuid?.() !== 0,
-      linuxDevices: spec.linux?.devices,
     });
     this.cgroup = cgroup;
     // A provisional record before any cgroup directory exists: if this create is killed
