@@ -8,7 +8,7 @@ export async function update(g: GlobalOptions, p: Parsed): Promise<number> {
   const f = p.flags;
   const s = (name: string) => (f[name] === undefined ? undefined : String(f[name]));
   const req = s('resources')
-    ? requestFromFile(s('resources')!)
+    ? requestFromFile(s('resources')!, g.logger)
     : requestFromFlags({
         blkioWeight: s('blkio-weight'),
         cpuPeriod: s('cpu-period'),
@@ -26,7 +26,7 @@ export async function update(g: GlobalOptions, p: Parsed): Promise<number> {
         pidsLimit: s('pids-limit'),
         l3CacheSchema: s('l3-cache-schema'),
         memBwSchema: s('mem-bw-schema'),
-      });
+      }, g.logger);
   await updateContainer(g, p.args[0], req);
   return 0;
 }

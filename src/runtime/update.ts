@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import { openCgroup } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
 import type { LinuxResources } from '../oci/types';
-import { logWarn } from './log';
-import type { GlobalOptions } from './options';
+import { requireStatus } from './lifecycle';
+import type { Logger, RuntimeOptions } from './options';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -72,7 +72,7 @@ export function ramInBytes(flag: string, v: string): number {
 }
 
 /** The update request that runc builds from its flags. */
-export function requestFromFlags(f: UpdateFlags): UpdateRequest {
+export function requestFromFlags(f: UpdateFlags, logger?: Logger): UpdateRequest {
   const r: LinuxResources = {};
   const cpu: NonNullable<LinuxResources['cpu']> = {};
   const mem: NonNullable<LinuxResources['memory']> = {};
@@ -95,7 +95,7 @@ export function requestFromFlags(f: UpdateFlags): UpdateRequest {
   for (const [flag, v] of [['kernel-memory', f.kernelMemory], ['kernel-memory-tcp', f.kernelMemoryTcp]] as const) {
     if (!v) continue;
     ramInBytes(flag, v);
-    logWarn(`--${flag}: kernel memory settings are ignored (obsolete; not set by runc 1.1 either)`);
+    logger?.warn(`--${flag}: kernel memory settings are ignored (obsolete; not set by runc 1.1 either)`);
   }
   if (f.pidsLimit !== undefined) {
     const p = intFlag('pids-limit', f.pidsLimit);
@@ -107,7 +107,7 @@ export function requestFromFlags(f: UpdateFlags): UpdateRequest {
 }
 
 /** `--resources FILE|-`: a LinuxResources document (the other flags are then ignored, as in runc). */
-export function requestFromFile(file: string): UpdateRequest {
+export function requestFromFile(file: string, logger?: Logger): UpdateRequest {
   let text: string;
   try {
     text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
@@ -124,7 +124,7 @@ export function requestFromFile(file: string): UpdateRequest {
   const r = doc as LinuxResources;
   checkTypes(r, file);
   // runc cannot change device rules after create and silently skips them; say so instead.
-  if (r.memory?.kernel) logWarn(`--resources ${file}: memory.kernel is ignored (obsolete kernel memory limit; runc 1.1 ignores it too)`);
+  if (r.memory?.kernel) logger?.warn(`--resources ${file}: memory.kernel is ignored (obsolete kernel memory limit; runc 1.1 ignores it too)`);
   if (r.devices !== undefined) throw new TsrunError(`--resources ${file}: devices cannot be updated (device rules are fixed at create)`);
   return { resources: r };
 }
@@ -223,12 +223,12 @@ function checkRdt(req: UpdateRequest): void {
   throw new TsrunError('--l3-cache-schema/--mem-bw-schema: Intel RDT is not supported by tsrun (it creates no resctrl groups)');
 }
 
-export async function update(g: GlobalOptions, id: string, req: UpdateRequest): Promise<void> {
+export async function update(g: RuntimeOptions, id: string, req: UpdateRequest): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   await store.withLock(id, () => {
     const rec = store.load(id);
-    if (deriveStatus(rec, store) === 'stopped') throw new TsrunError('container not running');
+    requireStatus('update', deriveStatus(rec, store), id);
     checkRdt(req);
     if (!rec.cgroup) throw new TsrunError(`container ${id} has no cgroup: its resources cannot be updated`);
     const linux = (rec.config.linux ??= {});
@@ -237,7 +237,7 @@ export async function update(g: GlobalOptions, id: string, req: UpdateRequest): 
     // Unlimited memory with swap not given: unlimited swap too (runc's rule for v1 compatibility).
     if (ch.memory?.limit === -1 && ch.memory.swap === undefined) ch.memory.swap = -1;
     const merged = merge(before, ch);
-    const mgr = openCgroup(rec.cgroup, { rootless: g.rootless });
+    const mgr = openCgroup(rec.cgroup, { rootless: g.rootless ?? process.geteuid?.() !== 0 });
     try {
       mgr.set(toWrite(ch, merged));
     } catch (e) {
@@ -246,7 +246,7 @@ export async function update(g: GlobalOptions, id: string, req: UpdateRequest): 
         const restore = toWrite(changes(pick(before, ch)), before);
         if (Object.keys(restore).length) mgr.set(restore);
       } catch (e2) {
-        logWarn(`setting back the previous limits failed: ${(e2 as Error).message}; the cgroup and state.json may disagree`);
+        g.logger?.warn(`setting back the previous limits failed: ${(e2 as Error).message}; the cgroup and state.json may disagree`);
       }
       throw e;
     }

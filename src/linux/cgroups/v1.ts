@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
-import type { Device, LinuxResources } from '../../oci/types';
+import type { LinuxResources } from '../../oci/types';
 import type { CgroupManager, CgroupRef, ManagerExtras } from './types';
 import { oomWatchV1, type OomWatch } from './oom';
 import { statsV1, type Stats } from './stats';
@@ -98,7 +98,7 @@ export class V1Manager implements CgroupManager {
   }
 
   private setDevices(r: LinuxResources): void {
-    const rules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+    const rules = effectiveDeviceRules(r.devices);
     this.deviceRules = rules;
     const d = this.ref.dirs.devices;
     if (!d) {
