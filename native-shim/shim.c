@@ -883,11 +883,32 @@ static void __attribute__((noreturn)) run_init(void)
 				fail("setrlimit", "", errno);
 			break;
 		}
-		case OP_KEYRING:
+		case OP_KEYRING: {
 			/* KEYCTL_JOIN_SESSION_KEYRING; ENOSYS/EPERM where keyrings are unavailable is fine. */
-			if (syscall(SYS_keyctl, 1, o.s[0]) < 0 && errno != ENOSYS && errno != EPERM && errno != EACCES)
-				fail("join session keyring", o.s[0], errno);
+			long serial = syscall(SYS_keyctl, 1, o.s[0]);
+			if (serial < 0) {
+				if (errno != ENOSYS && errno != EPERM && errno != EACCES)
+					fail("join session keyring", o.s[0], errno);
+				break;
+			}
+			/* As runc: let the user link the keyring too (perm |= KEY_USR_LINK), read
+			 * from KEYCTL_DESCRIBE ("type;uid;gid;perm;name", perm in hex). */
+			char d[512];
+			long n = syscall(SYS_keyctl, 6, serial, d, sizeof d - 1);
+			if (n > 0) {
+				d[n < (long)sizeof d ? n : (long)sizeof d - 1] = 0;
+				const char *c = d;
+				for (int f = 0; f < 3 && *c; c++)
+					if (*c == ';')
+						f++;
+				unsigned long perm = 0;
+				for (; *c && *c != ';'; c++)
+					perm = perm * 16 + (unsigned long)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
+				if (syscall(SYS_keyctl, 5, serial, perm | 0x080000UL) < 0 && errno != EACCES && errno != EPERM)
+					fail("set session keyring permissions", o.s[0], errno);
+			}
 			break;
+		}
 		case OP_OPEN_PTY:
 			open_pty(&o);
 			break;
@@ -1204,4 +1225,45 @@ int tsrun_set_winsize(int fd, int rows, int cols)
 {
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
 	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
+/* ---------- --pidfd-socket ---------- */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* Send a pidfd of pid to whoever listens on the unix socket at path (SCM_RIGHTS, with
+ * "pidfd" as the data, as runc 1.2 sends it). Called by the runtime, not in a child. */
+int tsrun_send_pidfd(const char *path, int pid)
+{
+	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
+	if (strlen(path) >= sizeof sa.p)
+		return -ENAMETOOLONG;
+	strcpy(sa.p, path);
+	int pfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return -errno;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int err = 0;
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		err = errno;
+	} else {
+		char name[] = "pidfd";
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		memset(cbuf, 0, sizeof cbuf);
+		struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pfd, sizeof pfd);
+		if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
+			err = errno;
+	}
+	if (s >= 0)
+		close(s);
+	close(pfd);
+	return -err;
 }

@@ -51,6 +51,7 @@ const createFlags: FlagDef[] = [
   { name: 'no-pivot', type: 'boolean', desc: 'do not use pivot root to jail process inside rootfs' },
   { name: 'no-new-keyring', type: 'boolean', desc: 'do not create a new session keyring for the container' },
   { name: 'preserve-fds', type: 'number', desc: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
+  { name: 'pidfd-socket', type: 'string', desc: 'path to an AF_UNIX socket which will receive a file descriptor referencing the init process (runc 1.2)' },
 ];
 
 export const COMMANDS: CommandDef[] = [
@@ -65,6 +66,9 @@ export const COMMANDS: CommandDef[] = [
       ...createFlags,
       { name: 'detach', alias: 'd', type: 'boolean', desc: 'detach from the container\'s process' },
       { name: 'keep', type: 'boolean', desc: 'do not delete the container after it exits' },
+      // tsrun's run never makes itself a subreaper (the init is its child; processes the init
+      // leaves go to the caller's reaper), so this asks for what it always does.
+      { name: 'no-subreaper', type: 'boolean', desc: 'disable the use of the subreaper used to reap reparented processes (tsrun never uses one)' },
     ],
   },
   { name: 'start', args: ID, desc: 'executes the user defined process in a created container', min: 1, max: 1, flags: [] },
@@ -120,7 +124,8 @@ export const COMMANDS: CommandDef[] = [
       { name: 'no-new-privs', type: 'boolean', desc: 'set the no new privileges value for the process' },
       { name: 'cap', alias: 'c', type: 'array', desc: 'add a capability to the bounding set for the process' },
       { name: 'preserve-fds', type: 'number', desc: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
-      { name: 'ignore-paused', type: 'boolean', desc: 'allow exec in a paused container', hidden: true },
+      { name: 'ignore-paused', type: 'boolean', desc: 'allow exec in a paused container (refused by tsrun with a clear error: the process would freeze before it starts)', hidden: true },
+      { name: 'pidfd-socket', type: 'string', desc: 'path to an AF_UNIX socket which will receive a file descriptor referencing the exec process (runc 1.2)' },
     ],
   },
   {

@@ -53,5 +53,7 @@ async function execCommand(g: GlobalOptions, p: Parsed): Promise<number> {
     pidFile: (f['pid-file'] as string | undefined) || undefined,
     detach: !!f.detach,
     preserveFds: Number(f['preserve-fds'] ?? 0),
+    pidfdSocket: (f['pidfd-socket'] as string | undefined) || undefined,
+    ignorePaused: !!f['ignore-paused'],
   });
 }

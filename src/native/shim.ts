@@ -40,6 +40,8 @@ export interface Native {
   setWinsize(fd: number, rows: number, cols: number): void;
   /** A non-blocking, close-on-exec eventfd (cgroup v1 OOM notifications). */
   eventfd(): number;
+  /** --pidfd-socket: send a pidfd of pid to the unix socket at path. Throws with the errno name. */
+  sendPidfd(path: string, pid: number): void;
 }
 
 let native: Native | undefined;
@@ -64,6 +66,7 @@ export function loadNative(): Native {
   const mkfifo = libc.func('int mkfifo(const char *path, uint32_t mode)');
   const errnoLoc = libc.func('int *__errno_location()');
   const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
+  const sendPidfd = shim.func('int tsrun_send_pidfd(const char *path, int pid)');
   const strerrorname = libc.func('const char *strerrorname_np(int errnum)');
   const attachDev = shim.func(
     'int tsrun_attach_device_prog(const uint8_t *insns, size_t count, const char *cgroup_dir, _Out_ uint8_t *log, size_t loglen)',
@@ -139,6 +142,10 @@ export function loadNative(): Native {
       const fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) as number;
       if (fd < 0) throw new Error(`eventfd: ${name(lastErrno())}`);
       return fd;
+    },
+    sendPidfd(path, pid) {
+      const r = sendPidfd(path, pid) as number;
+      if (r < 0) throw Object.assign(new Error(`send a pidfd of pid ${pid} to ${path}: ${name(-r)}`), { errno: -r });
     },
     attachDeviceProgram(insns, cgroupDir) {
       const log = Buffer.alloc(65536);

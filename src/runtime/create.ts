@@ -93,6 +93,7 @@ class Launch {
     });
     for (const msg of plan.warnings) this.g.logger?.warn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);
+    if (o.pidfdSocket) checkSocket(o.pidfdSocket, '--pidfd-socket');
     mark('plan built');
 
     const { pid, syncFd, joined } = spawnInCgroup(native, plan.bytes, cgroup);
@@ -140,6 +141,13 @@ class Launch {
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
     native.close(syncFd);
     this.syncFd = -1;
+    if (o.pidfdSocket) {
+      try {
+        native.sendPidfd(path.resolve(o.pidfdSocket), this.init);
+      } catch (e) {
+        throw new TsrunError(`--pidfd-socket: ${(e as Error).message}`, { code: ErrorCode.Usage });
+      }
+    }
     if (o.pidFile) writePidFile(o.pidFile, this.init);
   }
 

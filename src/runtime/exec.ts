@@ -7,7 +7,7 @@ import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
 import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
-import { TsrunError, fsError } from '../common/errors';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { parseJson } from '../oci/load';
 import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
@@ -26,6 +26,10 @@ export interface ExecOptions {
   pidFile?: string;
   detach: boolean;
   preserveFds: number;
+  /** runc 1.2's --pidfd-socket: a unix socket that receives a pidfd of the new process. */
+  pidfdSocket?: string;
+  /** runc's --ignore-paused (exec into a paused container): refused with a clear error. */
+  ignorePaused?: boolean;
   /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
 }
 
@@ -33,9 +37,15 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
+  if (status === 'paused' && o.ignorePaused) {
+    // runc lets the process join the frozen cgroup, where it freezes before its execve;
+    // tsrun would wait on it with no way to report. Refuse instead of hanging.
+    throw new TsrunError(`exec --ignore-paused: container ${o.id} is paused and tsrun does not exec into a frozen cgroup; resume it first`, { code: ErrorCode.BadStatus });
+  }
   requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
   if (o.consoleSocket) checkSocket(o.consoleSocket);
+  if (o.pidfdSocket) checkSocket(o.pidfdSocket, '--pidfd-socket');
   const native = loadNative();
   const plan = buildExecPlan({
     id: o.id,
@@ -61,6 +71,13 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     const ready = native.recv(syncFd, 30_000);
     if (!ready || ready.type !== SYNC.READY) {
       throw new TsrunError(ready?.type === SYNC.ERROR ? ready.text : 'exec: the process died before exec');
+    }
+    if (o.pidfdSocket) {
+      try {
+        native.sendPidfd(path.resolve(o.pidfdSocket), child);
+      } catch (e) {
+        throw new TsrunError(`--pidfd-socket: ${(e as Error).message}`, { code: ErrorCode.Usage });
+      }
     }
   } catch (err) {
     for (const pid of [stage1, child]) if (pid) killAndReap(native, pid);

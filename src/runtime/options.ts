@@ -42,6 +42,8 @@ export interface CreateOptions {
   noNewKeyring: boolean;
   /** Number of fds after stdio (3..3+n-1) passed to the container. */
   preserveFds: number;
+  /** runc 1.2's --pidfd-socket: a unix socket that receives a pidfd of the init once created. */
+  pidfdSocket?: string;
 }
 
 export interface RunOptions extends CreateOptions {

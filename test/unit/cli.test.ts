@@ -44,6 +44,8 @@ const VALID: string[][] = [
   ['restore', '-d', '-b', '/b', '--image-path', '/i', '--pid-file', 'p', 'c1'],
   ['events', '--stats', 'c1'],
   ['events', '--interval', '1s', 'c1'],
+  ['run', '--no-subreaper', '--pidfd-socket', '/p.sock', '-d', 'c1'],
+  ['exec', '--pidfd-socket', '/p.sock', '--ignore-paused', 'c1', 'true'],
   ['ps', '-f', 'json', 'c1'],
   ['ps', 'c1', '-ef'],
   ['ps', '--format', 'table', 'c1', '-o', 'pid,comm', '--format', 'x'],
