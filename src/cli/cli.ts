@@ -7,7 +7,7 @@ import * as log from './log';
 import { COMMANDS, type Parsed } from './commands';
 import { fastParse } from './fastparse';
 import { write } from './output';
-import { mark } from '../common/timing';
+import { mark, setMarkSink } from '../common/timing';
 
 export type Handler = (g: GlobalOptions, p: Parsed) => Promise<number>;
 
@@ -73,6 +73,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const g = globalOptions(r.parsed);
   log.configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
+  // --debug: every phase of the command as a debug line (the same marks TSRUN_TIMING times).
+  if (g.debug) setMarkSink((what) => log.logDebug(what));
   try {
     mark('parsed');
     const handler = await HANDLERS[r.parsed.command]();

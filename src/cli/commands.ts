@@ -32,7 +32,7 @@ export interface CommandDef {
 }
 
 export const GLOBAL_FLAGS: FlagDef[] = [
-  { name: 'debug', type: 'boolean', desc: 'enable debug logging' },
+  { name: 'debug', type: 'boolean', desc: 'enable debug logging (each phase of the command as a debug line; stack traces of unexpected errors)' },
   { name: 'log', type: 'string', desc: "set the log file to write tsrun logs to (default is '/dev/stderr')" },
   { name: 'log-format', type: 'string', desc: "set the log format ('text' (default), or 'json')", default: 'text', choices: ['text', 'json'] },
   { name: 'root', type: 'string', desc: 'root directory for storage of container state (this should be located in tmpfs)', default: '/run/tsrun' },
@@ -124,7 +124,7 @@ export const COMMANDS: CommandDef[] = [
       { name: 'no-new-privs', type: 'boolean', desc: 'set the no new privileges value for the process' },
       { name: 'cap', alias: 'c', type: 'array', desc: 'add a capability to the bounding set for the process' },
       { name: 'preserve-fds', type: 'number', desc: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
-      { name: 'ignore-paused', type: 'boolean', desc: 'allow exec in a paused container (refused by tsrun with a clear error: the process would freeze before it starts)', hidden: true },
+      { name: 'ignore-paused', type: 'boolean', desc: 'allow exec in a paused container (refused by tsrun with a clear error: the process would freeze before it starts)' },
       { name: 'pidfd-socket', type: 'string', desc: 'path to an AF_UNIX socket which will receive a file descriptor referencing the exec process (runc 1.2)' },
     ],
   },

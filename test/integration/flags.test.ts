@@ -65,6 +65,18 @@ describe.skipIf(!!skip)('flags', () => {
     s.ok(['delete', id]);
   });
 
+  it.each(suites.map((s) => [name(s), s] as const))('--debug (%s) adds debug lines to the log; without it there are none', async (_n, s) => {
+    const b = await s.bundle('dbg', { args: ['true'] });
+    const log = path.join(s.tmp, `debug-${name(s)}.log`);
+    const id = s.id('dbg');
+    s.ok(['--debug', '--log', log, '--log-format', 'json', 'create', '--bundle', b.dir, id]);
+    const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.level === 'debug').length).toBeGreaterThan(2);
+    const quiet = path.join(s.tmp, `quiet-${name(s)}.log`);
+    s.ok(['--log', quiet, '--log-format', 'json', 'delete', '--force', id]);
+    expect(fs.existsSync(quiet) ? fs.readFileSync(quiet, 'utf8') : '').not.toContain('"debug"');
+  });
+
   it.each(suites.map((s) => [name(s), s] as const))('run --no-subreaper (%s) is accepted and runs the container', async (_n, s) => {
     const b = await s.bundle('nosub', { args: ['sh', '-c', 'exit 3'] });
     const r = s.rt(['run', '--no-subreaper', '--bundle', b.dir, s.id('nosub')]);
