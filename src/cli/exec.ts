@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
+import { callerIo } from './io';
 import { Store } from '../runtime/store';
 import type { Parsed } from './commands';
 
@@ -47,5 +48,6 @@ export async function exec(g: GlobalOptions, p: Parsed): Promise<number> {
     pidFile: (f['pid-file'] as string | undefined) || undefined,
     detach: !!f.detach,
     preserveFds: Number(f['preserve-fds'] ?? 0),
+    io: await callerIo(),
   });
 }

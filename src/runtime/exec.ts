@@ -7,8 +7,8 @@ import { buildExecPlan } from '../linux/plan';
 import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
-import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
-import type { RuntimeOptions } from './options';
+import { checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
+import type { ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -21,6 +21,7 @@ export interface ExecOptions {
   pidFile?: string;
   detach: boolean;
   preserveFds: number;
+  io?: ProcessIo;
   /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
 }
 
@@ -73,7 +74,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   }
   if (o.pidFile) writePidFile(o.pidFile, child);
   if (o.detach) return 0;
-  const stopForwarding = forwardSignals(child);
+  const stopForwarding = o.io?.forwardSignals?.(child) ?? noop;
   try {
     return exitCodeOf(await native.waitAsync(child));
   } finally {

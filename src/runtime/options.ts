@@ -44,7 +44,26 @@ export interface CreateOptions {
   preserveFds: number;
 }
 
+/** The caller's terminal, for `run` of a container with process.terminal and no console socket. */
+export interface TerminalStreams {
+  input: NodeJS.ReadStream;
+  output: NodeJS.WriteStream;
+}
+
+/**
+ * What a foreground `run` or `exec` may touch in the calling process; only what is given.
+ * (The container's stdio is the caller's fds 0-2, inherited, as with runc.)
+ */
+export interface ProcessIo {
+  /** Forward the caller's signals to the container process; returns the undo. The CLI
+   *  passes forwardSignals from process-io.ts. */
+  forwardSignals?: (pid: number) => () => void;
+  /** Streams to proxy the container's pty to (a function: process.stdin costs to create). */
+  terminal?: () => TerminalStreams;
+}
+
 export interface RunOptions extends CreateOptions {
   detach: boolean;
   keep: boolean;
+  io?: ProcessIo;
 }

@@ -30,9 +30,12 @@ export function writePidFile(file: string, pid: number): void {
   }
 }
 
+export function noop(): void {}
+
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
-/** Pass the signals a foreground tsrun gets on to pid; returns the function that stops it. */
+/** Pass the signals a foreground tsrun gets on to pid; returns the function that stops it.
+ *  The library installs it only when the caller passes it (ProcessIo.forwardSignals). */
 export function forwardSignals(pid: number): () => void {
   const forward = (sig: NodeJS.Signals) => {
     try {
