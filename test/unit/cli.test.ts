@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { globalOptions, main, parse } from '../../src/cli/cli';
 import { fastParse } from '../../src/cli/fastparse';
 import { parseWithYargs } from '../../src/cli/yargs-cli';
-import { formatTable } from '../../src/runtime/list';
+import { formatTable } from '../../src/cli/format';
 import { formatLine } from '../../src/cli/log';
 
 const viaYargs = (argv: string[]) => parseWithYargs(argv, () => 'tsrun version test');
