@@ -209,7 +209,7 @@ function addProcess(
   for (const [i, r] of (proc.rlimits ?? []).entries()) {
     const res = RLIMITS[r.type];
     if (res === undefined) throw new TsrunError(`config.json: /process/rlimits/${i}/type: unknown rlimit "${r.type}"`);
-    w.op(OP.RLIMIT, [res, BigInt(r.soft), BigInt(r.hard)]);
+    w.op(OP.RLIMIT, [res, rlimitValue(r.soft), rlimitValue(r.hard)]);
   }
   if (!o.noNewKeyring) w.op(OP.KEYRING, [], [o.id]);
   // A new session detaches the container from the caller's terminal (with a pty, OPEN_PTY did it).
@@ -258,6 +258,15 @@ function addProcess(
   const args = proc.args ?? [];
   w.op(OP.EXEC, [args.length, env.length, 0, o.exec ? 1 : 0], [pathVar]);
   w.list(args).list(env);
+}
+
+/** An rlimit value for the shim's int64: JSON numbers are doubles, so 2^64-1 (runc's
+ *  RLIM_INFINITY) arrives as 2^64 and would wrap to 0. Doubles that large cannot say which
+ *  uint64 was meant, and no real limit is that high: every value from 2^63 up is
+ *  RLIM_INFINITY. */
+export function rlimitValue(v: number): bigint {
+  const n = BigInt(Math.trunc(v));
+  return n >= 1n << 63n ? -1n : n;
 }
 
 /** Config that tsrun cannot honour is an error, never silently ignored. */

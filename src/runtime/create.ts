@@ -73,9 +73,11 @@ class Launch {
       cgroupsPath: spec.linux?.cgroupsPath,
       systemd: !!this.g.systemdCgroup,
       rootless: this.g.rootless ?? process.geteuid?.() !== 0,
-      linuxDevices: spec.linux?.devices,
     });
     this.cgroup = cgroup;
+    // A provisional record before any cgroup directory exists: if this create is killed
+    // from here on, `delete --force` finds the cgroups to remove (status "stopped").
+    store.save(this.record(0, true));
     mark('fifo made, cgroup opened');
     const plan = buildPlan({
       id: o.id,
@@ -120,18 +122,7 @@ class Launch {
     this.stage1 = 0;
     mark('init cloned, stage 1 reaped');
 
-    const rec: ContainerRecord = {
-      version: 1,
-      id: o.id,
-      bundle: this.bundle,
-      rootfs: this.rootfs,
-      pid: this.init,
-      pidStartTime: procStartTime(this.init) ?? 0,
-      created: new Date().toISOString(),
-      config: spec,
-      cgroup: cgroup.ref,
-      owner: userName(),
-    };
+    const rec = this.record(this.init, false);
     store.save(rec);
     this.rec = rec;
     mark('state saved');
@@ -150,6 +141,23 @@ class Launch {
     native.close(syncFd);
     this.syncFd = -1;
     if (o.pidFile) writePidFile(o.pidFile, this.init);
+  }
+
+  private record(pid: number, provisional: boolean): ContainerRecord {
+    const rec: ContainerRecord = {
+      version: 1,
+      id: this.o.id,
+      bundle: this.bundle,
+      rootfs: this.rootfs,
+      pid,
+      pidStartTime: pid ? (procStartTime(pid) ?? 0) : 0,
+      created: new Date().toISOString(),
+      config: this.spec,
+      cgroup: this.cgroup?.ref ?? null,
+      owner: userName(),
+    };
+    if (provisional) rec.creator = { pid: process.pid, startTime: procStartTime(process.pid) ?? 0 };
+    return rec;
   }
 
   /** Next message from the children; a child's error becomes ours. */

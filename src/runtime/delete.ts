@@ -51,7 +51,7 @@ async function destroy(g: RuntimeOptions, store: Store, id: string, force: boole
   const mgr = rec.cgroup ? openCgroup(rec.cgroup) : null;
   if (status !== 'stopped') {
     if (mgr) killAll(mgr, 'SIGKILL');
-    signal(rec.pid, 'SIGKILL');
+    if (rec.pid > 0) signal(rec.pid, 'SIGKILL');
   }
   await waitUntil(() => !initAlive(rec), `container init (pid ${rec.pid}) did not exit after SIGKILL`);
   mark('init gone');
@@ -64,7 +64,8 @@ async function destroy(g: RuntimeOptions, store: Store, id: string, force: boole
     mgr.destroy();
   }
   mark('cgroups removed');
-  runHooks('poststop', rec.config.hooks?.poststop, toState(rec, HOOKS.poststop.status), hookLog(g));
+  // A provisional record (create killed before the init existed) never had a container.
+  if (rec.pid > 0) runHooks('poststop', rec.config.hooks?.poststop, toState(rec, HOOKS.poststop.status), hookLog(g));
   store.remove(id);
   mark('state dir removed');
 }

@@ -1,7 +1,7 @@
 // `run`: create + start, and in the foreground wait for the init, forwarding signals to it,
 // then delete the container (unless --keep) and return the exit code the shell would see.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readJsonFile } from '../common/read-input';
 import { exitCodeOf, loadNative } from '../native/shim';
 import { create } from './create';
 import { deleteContainer } from './delete';
@@ -15,7 +15,7 @@ import { noop } from './process-io';
 /** process.terminal of the bundle's config (validation happens in create). */
 function wantsTerminal(bundle: string): boolean {
   try {
-    return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'))?.process?.terminal === true;
+    return JSON.parse(readJsonFile(path.join(bundle, 'config.json'), ''))?.process?.terminal === true;
   } catch {
     return false; // create reports the real problem
   }

@@ -115,8 +115,10 @@ export class Store {
   /** Remove the container dir. Missing is fine. */
   remove(id: string): void {
     const dir = this.dir(id);
-    // Rename first: from here on the id is free and nothing can be created inside.
-    const tomb = path.join(this.root, `.deleted-${id}-${process.pid}-${Date.now()}`);
+    // Rename first: from here on the id is free and nothing can be created inside. The
+    // tomb's name is short (an id may be 255 bytes long) and starts with "~", which no id
+    // may hold, so it is never mistaken for a container.
+    const tomb = path.join(this.root, `~deleted.${process.pid}.${Math.random().toString(36).slice(2)}`);
     try {
       fs.renameSync(dir, tomb);
     } catch (err) {
@@ -141,7 +143,8 @@ export class Store {
     }
   }
 
-  /** Ids of every container dir, sorted (dirs that are not valid ids are skipped). */
+  /** Ids of every container dir, sorted (dirs that are not valid ids, e.g. tombs, are skipped;
+   *  an id may start with "."). */
   ids(): string[] {
     let names: fs.Dirent[];
     try {
@@ -151,7 +154,7 @@ export class Store {
       throw fsError(`read state root ${this.root}`, err);
     }
     return names
-      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && ID_RE.test(d.name))
+      .filter((d) => d.isDirectory() && ID_RE.test(d.name) && d.name !== '.' && d.name !== '..')
       .map((d) => d.name)
       .sort();
   }
