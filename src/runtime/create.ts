@@ -86,9 +86,9 @@ class Launch {
       bundle: this.bundle,
       fifoPath: fifo,
       consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
-      noPivot: o.noPivot,
-      noNewKeyring: o.noNewKeyring,
-      preserveFds: o.preserveFds + listenFds(),
+      noPivot: !!o.noPivot,
+      noNewKeyring: !!o.noNewKeyring,
+      preserveFds: (o.preserveFds ?? 0) + listenFds(),
       cgroupPath: cgroup.ref.path,
     });
     for (const msg of plan.warnings) this.g.logger?.warn(msg);

@@ -24,10 +24,10 @@ export interface ExecOptions {
   process: Process;
   consoleSocket?: string;
   pidFile?: string;
-  detach: boolean;
-  preserveFds: number;
+  /** Return once the process runs (0) instead of waiting for its exit code. */
+  detach?: boolean;
+  preserveFds?: number;
   io?: ProcessIo;
-  /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
 }
 
 export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
@@ -45,7 +45,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     process: o.process,
     consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
     noNewKeyring: true,
-    preserveFds: o.preserveFds,
+    preserveFds: o.preserveFds ?? 0,
     seccomp: rec.config.linux?.seccomp,
   });
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;

@@ -38,10 +38,10 @@ export interface CreateOptions {
   bundle: string;
   consoleSocket?: string;
   pidFile?: string;
-  noPivot: boolean;
-  noNewKeyring: boolean;
-  /** Number of fds after stdio (3..3+n-1) passed to the container. */
-  preserveFds: number;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  /** Number of fds after stdio (3..3+n-1) passed to the container (default 0). */
+  preserveFds?: number;
 }
 
 /** The caller's terminal, for `run` of a container with process.terminal and no console socket. */
@@ -63,7 +63,9 @@ export interface ProcessIo {
 }
 
 export interface RunOptions extends CreateOptions {
-  detach: boolean;
-  keep: boolean;
+  /** Return once started instead of waiting for the init (exit code 0). */
+  detach?: boolean;
+  /** Do not delete the container after it exits. */
+  keep?: boolean;
   io?: ProcessIo;
 }
