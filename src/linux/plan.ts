@@ -9,7 +9,9 @@ import { CAPABILITIES, capMask } from './capabilities';
 import { MS, parseMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
 import { compileSeccomp } from './seccomp';
-import { hostHierarchies } from './cgroups/host';
+import { hostHierarchies, ownCgroups, type Hierarchy } from './cgroups/host';
+import { dirIn } from './cgroups/paths';
+import type { CgroupRef } from './cgroups/types';
 
 /** Keep in sync with native-shim/plan.h (enum plan_op); a unit test compares them. */
 export const OP = {
@@ -81,8 +83,8 @@ export interface PlanInput {
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
-  /** The container's cgroup path (for bind-mounting cgroupfs without a cgroup namespace). */
-  cgroupPath?: string;
+  /** The container's cgroups (for bind-mounting cgroupfs without a cgroup namespace). */
+  cgroup?: CgroupRef;
 }
 
 export interface Plan {
@@ -353,7 +355,7 @@ function addHooks(w: PlanWriter, phase: 1 | 2, hooks: Spec['hooks'] extends infe
 function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean) {
   const opts = parseMountOptions(m.options);
   const isBind = (opts.flags & MS.BIND) !== 0 || m.type === 'bind';
-  if (m.type === 'cgroup' || m.type === 'cgroup2') return addCgroupMount(w, m, opts.flags, cgroupNs, input.cgroupPath);
+  if (m.type === 'cgroup' || m.type === 'cgroup2') return addCgroupMount(w, m, opts.flags, cgroupNs, input.cgroup);
   let source = m.source ?? '';
   let bits = 0;
   if (isBind) {
@@ -375,7 +377,7 @@ function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean) 
   w.op(OP.MOUNT, [opts.flags, 0, opts.propagation, bits], [source, m.destination, m.type ?? '', opts.data.join(',')]);
 }
 
-function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, cgroupPath?: string) {
+function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, cg?: CgroupRef) {
   const dest = m.destination;
   const ro = flags & MS.RDONLY;
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
@@ -384,7 +386,7 @@ function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolea
   if (hierarchies.length === 0 || m.type === 'cgroup2') {
     // Pure v2: the container sees its own cgroup as the root (with a cgroup namespace), else bind it.
     if (cgroupNs) w.op(OP.MOUNT, [flags, 0, 0, 0], ['cgroup2', dest, 'cgroup2', '']);
-    else w.op(OP.MOUNT, [MS.BIND | MS.REC, ro ? MS.BIND | MS.REMOUNT | flags : 0, 0, 0], [path.join('/sys/fs/cgroup', cgroupPath ?? ''), dest, '', '']);
+    else w.op(OP.MOUNT, [MS.BIND | MS.REC, ro ? MS.BIND | MS.REMOUNT | flags : 0, 0, 0], [cg?.dirs.unified ?? path.join('/sys/fs/cgroup', cg?.path ?? ''), dest, '', '']);
     return;
   }
   // v1: a tmpfs with one mount per hierarchy, like runc.
@@ -394,11 +396,23 @@ function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolea
     if (cgroupNs) {
       w.op(OP.MOUNT, [base | ro, 0, 0, 0], ['cgroup', sub, 'cgroup', h.controllers.join(',')]);
     } else {
-      const src = path.join(h.mountpoint, cgroupPath ?? '');
+      const src = hierarchyDir(h, cg);
       w.op(OP.MOUNT, [MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | base | ro, 0, 0], [src, sub, '', '']);
     }
   }
   if (ro) w.op(OP.MOUNT, [MS.REMOUNT | base | MS.RDONLY, 0, 0, MNT_NO_CREATE], ['', dest, '', 'mode=755']);
+}
+
+/**
+ * The container's directory in one v1 hierarchy: the one its cgroup manager joined (a
+ * relative or default cgroupsPath sits under tsrun's own cgroup, which differs per
+ * hierarchy), else the cgroup the init inherits there (tsrun's own).
+ */
+function hierarchyDir(h: Hierarchy, cg?: CgroupRef): string {
+  for (const c of h.controllers) if (cg?.dirs[c]) return cg.dirs[c];
+  const own = ownCgroups();
+  const mine = h.controllers.map((c) => own.get(c)).find((p) => p !== undefined);
+  return mine !== undefined ? dirIn(h, '', mine) : path.join(h.mountpoint, cg?.path ?? '');
 }
 
 function addDevices(w: PlanWriter, devices: Device[], userNs: boolean, devMounted: boolean) {

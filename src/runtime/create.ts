@@ -87,7 +87,7 @@ class Launch {
       noPivot: o.noPivot,
       noNewKeyring: o.noNewKeyring,
       preserveFds: o.preserveFds + listenFds(),
-      cgroupPath: cgroup.ref.path,
+      cgroup: cgroup.ref,
     });
     for (const msg of plan.warnings) logWarn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);

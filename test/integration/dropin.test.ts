@@ -1,0 +1,151 @@
+// Drop-in behaviour found by trying tsrun as a new user would (issue 7): bundles from
+// `tsrun spec`, tsrun started from a non-root cgroup, runc's de-facto extensions. Where it
+// makes sense each case runs the same steps with Debian's runc (/usr/sbin/runc) beside
+// tsrun and expects the same outcome; without runc those halves skip with a printed reason.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM script without types
+import { makeRootfs } from '../../scripts/mkbundle.mjs';
+import { announceSkip, BIN, Suite, type Config } from '../../conformance/lib/harness';
+
+const skip = announceSkip(__filename);
+const RUNC = '/usr/sbin/runc';
+const haveRunc = fs.existsSync(RUNC);
+if (!skip && !haveRunc) console.warn(`[dropin] runc side-by-side checks skipped: ${RUNC} missing (apt-get install runc)`);
+const runtimes = haveRunc ? [BIN, RUNC] : [BIN];
+const s = new Suite('dropin');
+afterAll(() => s.cleanup());
+
+interface Out { code: number | null; stdout: string; stderr: string }
+
+/** Run a runtime binary with a private root under the suite; stdio through files (see Suite.rt). */
+function rt(bin: string, args: string[], o: { prefix?: string[]; timeoutMs?: number; input?: string } = {}): Out {
+  const tag = `${path.basename(bin)}-${Math.random().toString(36).slice(2)}`;
+  const out = path.join(s.tmp, `${tag}.out`);
+  const err = path.join(s.tmp, `${tag}.err`);
+  const fds = [fs.openSync(out, 'w'), fs.openSync(err, 'w')];
+  try {
+    const argv = [...(o.prefix ?? []), bin, '--root', path.join(s.tmp, `root-${path.basename(bin)}`), ...args];
+    const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', fds[0], fds[1]], timeout: o.timeoutMs ?? 30_000, killSignal: 'SIGKILL' });
+    return { code: r.status, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
+  } finally {
+    fds.forEach((fd) => fs.closeSync(fd));
+  }
+}
+
+/** A bundle from `tsrun spec` (runc's defaults), busybox rootfs, args replaced, no terminal. */
+function specBundle(label: string, args: string[], mutate?: (c: Config) => void): string {
+  const dir = path.join(s.tmp, `${label}-${Math.random().toString(36).slice(2, 8)}`);
+  fs.mkdirSync(dir, { recursive: true });
+  makeRootfs(path.join(dir, 'rootfs'));
+  const r = spawnSync(BIN, ['spec'], { cwd: dir, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const file = path.join(dir, 'config.json');
+  const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Config;
+  c.process.args = args;
+  c.process.terminal = false;
+  mutate?.(c);
+  fs.writeFileSync(file, JSON.stringify(c, null, '\t'));
+  return dir;
+}
+
+const id = (label: string) => s.id(label);
+
+// ---------------------------------------------------------------------------------------
+// Where the runtime itself sits in the cgroup tree.
+
+/** The cgroup hierarchies mounted here: mountpoint and our own path in each (mount root "/" assumed). */
+function ownHierarchies(): { mountpoint: string; own: string }[] {
+  const own = new Map<string, string>();
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean)) {
+    const [, ctrls, p] = line.match(/^\d+:([^:]*):(.*)$/)!;
+    own.set(ctrls, p);
+  }
+  const out: { mountpoint: string; own: string }[] = [];
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const m = line.match(/^\S+ \S+ \S+ (\S+) (\S+) .* - (cgroup2?) \S+ (\S+)$/);
+    if (!m || m[1] !== '/') continue;
+    const [, , mountpoint, type, opts] = m;
+    const key = type === 'cgroup2' ? '' : [...own.keys()].find((k) => k && k.split(',').every((c) => opts.split(',').includes(c)));
+    if (key === undefined || !own.has(key)) continue;
+    out.push({ mountpoint, own: own.get(key)! });
+  }
+  return out;
+}
+
+/**
+ * A place for the runtime in every hierarchy: a fresh child of our own cgroup, or the
+ * root of each. `prefix` runs a command there (sh moves itself, then execs it).
+ */
+class Placement {
+  readonly dirs: string[] = [];
+  readonly prefix: string[];
+  constructor(readonly where: 'child' | 'root') {
+    const name = `tsrun-dropin-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    for (const h of ownHierarchies()) {
+      const dir = where === 'root' ? h.mountpoint : path.join(h.mountpoint, h.own, name);
+      if (where === 'child') {
+        fs.mkdirSync(dir);
+        // A v1 cpuset child starts with no cpus/mems: a process cannot join it until they are set.
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+          const p = path.join(dir, f);
+          if (fs.existsSync(p)) fs.writeFileSync(p, fs.readFileSync(path.join(path.dirname(dir), f), 'utf8'));
+        }
+      }
+      this.dirs.push(dir);
+    }
+    const moves = this.dirs.map((d) => `echo $$ > '${d}/cgroup.procs' || exit 99;`).join(' ');
+    this.prefix = ['sh', '-c', `${moves} exec "$@"`, 'sh'];
+  }
+
+  /** Remove the child cgroups (the runtime has exited and its container is deleted). */
+  remove(): void {
+    if (this.where === 'root') return;
+    for (const d of this.dirs) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        /* a leftover container cgroup below: the suite's checks report it */
+      }
+    }
+  }
+}
+
+describe.skipIf(skip)('bundles from `tsrun spec`', () => {
+  // Each hierarchy's /sys/fs/cgroup/<h> in the container must be the container's own cgroup:
+  // pid 1 (the shell) is listed in every cgroup.procs there.
+  const script = 'for d in /sys/fs/cgroup/*/; do if grep -qx 1 "$d/cgroup.procs"; then echo "ok $d"; else echo "BAD $d"; fi; done; cat /proc/self/cgroup';
+
+  for (const where of ['child', 'root'] as const) {
+    for (const bin of runtimes) {
+      it(`${path.basename(bin)} runs a default bundle (no cgroupsPath) from ${where === 'child' ? 'a non-root cgroup' : 'the root cgroup'}: cgroupfs shows its real cgroups`, () => {
+        // Ambient capabilities without inheritable ones are the next test's subject.
+        const b = specBundle('cg', ['sh', '-c', script], (c) => delete c.process.capabilities.ambient);
+        const place = new Placement(where);
+        const name = id('cg');
+        try {
+          const r = rt(bin, ['run', '-b', b, name], { prefix: place.prefix });
+          expect(r.stderr).not.toMatch(/error|ENOENT|no such file/i);
+          expect(r.code).toBe(0);
+          const lines = r.stdout.trim().split('\n');
+          const checks = lines.filter((l) => /^(ok|BAD) /.test(l));
+          expect(checks.length).toBeGreaterThanOrEqual(ownHierarchies().filter((h) => h.mountpoint !== '/sys/fs/cgroup/unified').length);
+          expect(checks.filter((l) => l.startsWith('BAD'))).toEqual([]);
+          // No cgroup namespace in the default config: the paths are the host's, each under
+          // where the runtime was placed.
+          for (const l of lines.filter((x) => /^\d+:/.test(x))) {
+            const p = l.split(':').slice(2).join(':');
+            expect(p, l).toMatch(new RegExp(`/${name}$`));
+            // runc 1.1 puts the hybrid host's unified (0::) cgroup under the root, not under its own.
+            if (where === 'child' && !(bin === RUNC && l.startsWith('0::'))) expect(p, l).toMatch(/\/tsrun-dropin-[^/]+\/[^/]+$/);
+          }
+        } finally {
+          rt(bin, ['delete', '-f', name]);
+          place.remove();
+        }
+      });
+    }
+  }
+});
