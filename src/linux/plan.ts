@@ -251,7 +251,17 @@ function addProcess(
   const user = proc.user;
   w.op(OP.USER, [user.uid, user.gid, user.additionalGids?.length ?? 0]);
   for (const g of user.additionalGids ?? []) w.op(OP.STR, [g], [String(g)]);
-  w.op(OP.CAPS, [mask('effective'), mask('permitted'), mask('inheritable'), mask('ambient')]);
+  const permitted = mask('permitted');
+  const inheritable = mask('inheritable');
+  let ambient = mask('ambient');
+  // The kernel raises an ambient capability only if it is permitted and inheritable. runc 1.1
+  // ignores the failure (`runc spec` lists ambient caps but no inheritable set): drop them too.
+  const unraisable = ambient & ~(permitted & inheritable);
+  if (unraisable) {
+    o.warnings?.push(`ambient capabilities ${capNames(unraisable)} are not in both the permitted and inheritable sets: not raised`);
+    ambient &= ~unraisable;
+  }
+  w.op(OP.CAPS, [mask('effective'), permitted, inheritable, ambient]);
   w.op(OP.UMASK, [user.umask ?? 0o022]);
   if (proc.noNewPrivileges) w.op(OP.NO_NEW_PRIVS);
   if (seccompOp && proc.noNewPrivileges) seccompOp();
@@ -316,6 +326,8 @@ export interface ExecPlanInput {
   preserveFds: number;
   /** The container's linux.seccomp: an exec'd process gets the same filter. */
   seccomp?: unknown;
+  /** Filled with what was adjusted rather than failed on (the caller logs them). */
+  warnings?: string[];
 }
 
 /** `tsrun exec`: join every namespace of the container, then the same process setup as create. */
@@ -329,7 +341,7 @@ export function buildExecPlan(input: ExecPlanInput): Buffer {
   if (input.process.terminal) {
     w.op(OP.OPEN_PTY, [input.process.consoleSize?.height ?? 0, input.process.consoleSize?.width ?? 0, 1]);
   }
-  addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp });
+  addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp, warnings: input.warnings });
   return w.build();
 }
 
