@@ -75,6 +75,10 @@ class Launch {
       rootless: this.g.rootless,
       linuxDevices: spec.linux?.devices,
     });
+    // A process joining a frozen cgroup stops where it stands: stage 1 would never answer.
+    // Checked before this.cgroup is set, so the cleanup leaves that (pre-existing) cgroup alone.
+    const frozen = cgroup.frozenAt();
+    if (frozen) throw new TsrunError(`container's cgroup unexpectedly frozen: ${frozen} (thaw it first)`);
     this.cgroup = cgroup;
     mark('fifo made, cgroup opened');
     const plan = buildPlan({
