@@ -1,7 +1,7 @@
 // `tsrun exec [options] <id> <command> [args...]` or `exec -p process.json <id>`.
-import * as fs from 'node:fs';
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
+import { readJsonFile } from '../common/read-input';
 import type { GlobalOptions } from '../runtime/options';
 import { Store } from '../runtime/store';
 import type { Parsed } from './commands';
@@ -14,8 +14,9 @@ export async function exec(g: GlobalOptions, p: Parsed): Promise<number> {
   if (f.process) {
     const file = String(f.process);
     try {
-      proc = JSON.parse(fs.readFileSync(file, 'utf8')) as Process;
+      proc = JSON.parse(readJsonFile(file, '--process ')) as Process;
     } catch (err) {
+      if (err instanceof TsrunError) throw err;
       throw new TsrunError(`--process ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   } else {

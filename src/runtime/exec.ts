@@ -7,9 +7,9 @@ import { buildExecPlan } from '../linux/plan';
 import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
-import { logWarn } from './log';
 import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
+import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -24,13 +24,11 @@ export interface ExecOptions {
   /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
 }
 
-export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
+export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
-  if (status !== 'running' && status !== 'created') {
-    throw new TsrunError(`cannot exec in a ${status} container`);
-  }
+  requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
@@ -46,7 +44,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     seccomp: rec.config.linux?.seccomp,
     warnings,
   });
-  for (const msg of warnings) logWarn(msg);
+  for (const msg of warnings) g.logger?.warn(msg);
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
