@@ -74,6 +74,10 @@ class Launch {
       systemd: !!this.g.systemdCgroup,
       rootless: this.g.rootless ?? process.geteuid?.() !== 0,
     });
+    // A process joining a frozen cgroup stops where it stands: stage 1 would never answer.
+    // Checked before this.cgroup is set, so the cleanup leaves that (pre-existing) cgroup alone.
+    const frozen = cgroup.frozenAt();
+    if (frozen) throw new TsrunError(`container's cgroup unexpectedly frozen: ${frozen} (thaw it first)`);
     this.cgroup = cgroup;
     // A provisional record before any cgroup directory exists: if this create is killed
     // from here on, `delete --force` finds the cgroups to remove (status "stopped").
@@ -89,7 +93,7 @@ class Launch {
       noPivot: !!o.noPivot,
       noNewKeyring: !!o.noNewKeyring,
       preserveFds: (o.preserveFds ?? 0) + listenFds(),
-      cgroupPath: cgroup.ref.path,
+      cgroup: cgroup.ref,
     });
     for (const msg of plan.warnings) this.g.logger?.warn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);

@@ -38,6 +38,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
+  const warnings: string[] = [];
   const plan = buildExecPlan({
     id: o.id,
     initPid: rec.pid,
@@ -47,7 +48,9 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     noNewKeyring: true,
     preserveFds: o.preserveFds ?? 0,
     seccomp: rec.config.linux?.seccomp,
+    warnings,
   });
+  for (const msg of warnings) g.logger?.warn(msg);
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
@@ -141,9 +144,13 @@ export function processFromFlags(
   if (f.additionalGids?.length) p.user.additionalGids = f.additionalGids;
   if (f.caps?.length) {
     const c = (p.capabilities ??= {});
-    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) {
+    for (const set of ['bounding', 'effective', 'permitted'] as const) {
       c[set] = [...new Set([...(c[set] ?? []), ...f.caps])];
     }
+    // runc (since 1.1.2, CVE-2022-29162) leaves the inheritable set alone, so its ambient
+    // raise of these fails and is ignored: ask for ambient only where it can be raised.
+    const inheritable = new Set(c.inheritable ?? []);
+    c.ambient = [...new Set([...(c.ambient ?? []), ...f.caps.filter((x) => inheritable.has(x))])];
   }
   if (f.noNewPrivs) p.noNewPrivileges = true;
   return p;

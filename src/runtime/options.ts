@@ -3,6 +3,7 @@
 /** Where the library's warnings go: it never prints. The CLI passes its --log writer. */
 export interface Logger {
   warn(msg: string): void;
+  error?(msg: string): void;
   debug?(msg: string): void;
 }
 

@@ -38,6 +38,11 @@ const VALID: string[][] = [
   ['features'],
   ['pause', 'c1'],
   ['kill', '--', 'c1', 'TERM'],
+  ['update', '--memory', '64m', '--pids-limit', '-1', '--cpu-quota', '-1', 'c1'],
+  ['update', '-r', '-', 'c1'],
+  ['ps', '-f', 'json', 'c1'],
+  ['ps', 'c1', '-ef'],
+  ['ps', '--format', 'table', 'c1', '-o', 'pid,comm', '--format', 'x'],
 ];
 
 describe('parsing', () => {
