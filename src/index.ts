@@ -1,4 +1,5 @@
-// tsrun as a library: the operations of an OCI runtime, typed. The CLI (src/cli/) calls the
+// tsrun as a library: the operations of an OCI runtime, typed (create, start, state, kill,
+// delete, list, run, exec, pause, resume, update, ps, events, spec, features). The CLI (src/cli/) calls the
 // same functions. Every operation takes RuntimeOptions first (all optional: root dir,
 // cgroup flags, a logger); none prints, reads stdin or installs signal handlers unless
 // given ProcessIo. Errors are TsrunError (code, pointer, errno). Needs root (or a rootless
@@ -15,6 +16,9 @@ export { list } from './runtime/list';
 export { run } from './runtime/run';
 export { exec, processFromFlags, type ExecOptions } from './runtime/exec';
 export { pause, resume } from './runtime/pause';
+export { update, requestFromFlags, requestFromFile, type UpdateFlags, type UpdateRequest } from './runtime/update';
+export { containerPids, containerPids as ps, psTable } from './runtime/ps';
+export { events, type ContainerEvent, type EventsOptions } from './runtime/events';
 export { features, type Features } from './oci/features';
 export { loadBundle, type Bundle } from './oci/load';
 export { LIFECYCLE, allowed, type Operation } from './runtime/lifecycle';
