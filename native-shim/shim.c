@@ -998,6 +998,52 @@ static void __attribute__((noreturn)) run_stage1(void)
 	fail("launch plan has no init", "", EINVAL);
 }
 
+/* The fds the process keeps: 3 + the plan's OP_CLOSE_FDS count (stdio + --preserve-fds). */
+static int plan_kept_fds(void)
+{
+	struct op o;
+	const uint8_t *saved = plan_p;
+	int kept = 3;
+	while (next_op(&o))
+		if (o.code == OP_CLOSE_FDS)
+			kept = 3 + o.n[0];
+	plan_p = saved;
+	return kept;
+}
+
+/* Close every fd but stdio, the preserved ones (tsrun checked they are the caller's) and
+ * keep. Runs first thing in the forked copy: none of node's or tsrun's fds (a host
+ * cgroup.procs, sockets, state files, the event loop) lives on in stage 1 or the init,
+ * where a container process with CAP_SYS_PTRACE could reach it through /proc/<pid>/fd, and
+ * close-on-exec would be too late (the init chdir()s before its execve). Node marks even
+ * inherited fds close-on-exec at start-up, so the flag cannot tell them apart. */
+static void close_own_fds(int keep, int kept)
+{
+	char buf[4096];
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		fail("open", "/proc/self/fd", errno);
+	for (;;) {
+		long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
+		if (n < 0)
+			fail("read", "/proc/self/fd", errno);
+		if (n == 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
+			off += d->reclen;
+			if (d->name[0] < '0' || d->name[0] > '9')
+				continue;
+			int fd = 0;
+			for (const char *c = d->name; *c; c++)
+				fd = fd * 10 + (*c - '0');
+			if (fd >= kept && fd != keep && fd != dir)
+				close(fd);
+		}
+	}
+	close(dir);
+}
+
 /* ---------- the API Node calls (through koffi) ---------- */
 
 /* clone3's argument block up to `cgroup` (CLONE_ARGS_SIZE_VER2, kernel ABI); declared here
@@ -1043,14 +1089,10 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 		/* Until execve this process is a copy of tsrun: non-dumpable, so that no container
 		 * process can open /proc/<pid>/exe (the tsrun binary) or ptrace us. execve resets it. */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		close(sv[0]);
-		/* The host cgroup directory must not outlive the fork: CLOEXEC is too late, since
-		 * the plan chdir()s before execve and /proc/self/fd/N would lead out of the rootfs. */
-		if (cgroup_fd >= 0)
-			close(cgroup_fd);
 		sync_fd = sv[1];
 		plan_p = plan;
 		plan_end = plan + len;
+		close_own_fds(sync_fd, plan_kept_fds());
 		run_stage1();
 	}
 	close(sv[1]);

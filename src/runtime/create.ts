@@ -11,7 +11,7 @@ import { loadNative, SYNC, type Native } from '../native/shim';
 import { TsrunError, fsError } from '../common/errors';
 import { runHooks } from './hooks';
 import { logWarn } from './log';
-import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
+import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './process-io';
 import type { CreateOptions, GlobalOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
@@ -24,6 +24,8 @@ const STEP_TIMEOUT_MS = 60_000;
 
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
+  const listen = listenFds();
+  if (o.preserveFds + listen) checkPreservedFds(o.preserveFds + listen, listen ? `--preserve-fds ${o.preserveFds} + LISTEN_FDS ${listen}` : `--preserve-fds ${o.preserveFds}`);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
   mark('bundle loaded and validated');
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');

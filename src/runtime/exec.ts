@@ -7,7 +7,7 @@ import { buildExecPlan } from '../linux/plan';
 import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
-import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
+import { checkPreservedFds, checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
 import type { GlobalOptions } from './options';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -31,6 +31,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     throw new TsrunError(`cannot exec in a ${status} container`);
   }
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
+  if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
   const plan = buildExecPlan({

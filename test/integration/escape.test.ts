@@ -168,5 +168,51 @@ describe.skipIf(skip)('escape classes', () => {
     expect(await waitFor(() => cgroupDirs(b.cgroupsPath).length === 0, 5000)).toBe(true);
     expect(fs.existsSync(s.stateDir(id))).toBe(false);
   });
-});
 
+  // ---- class 2: --preserve-fds and host fds ----
+  it('2: --preserve-fds refuses fds the caller did not pass (tsrun\'s own), for run and exec', async () => {
+    // The container would write its pid into any host cgroup.procs it got, leaving its cgroup.
+    const attack = 'for f in /proc/self/fd/*; do l=$(readlink $f); echo "$l"; case "$l" in *cgroup.procs) echo 1 > $f;; esac; done';
+    const b = await s.bundle('pfds', { args: ['sh', '-c', attack] });
+    const extra = path.join(s.tmp, 'pfd3');
+    fs.writeFileSync(extra, '');
+    const fd3 = fs.openSync(extra, 'r');
+    try {
+      for (const [n, stdio, bad] of [
+        [8, ['ignore', 'pipe', 'pipe'], 3],
+        [3, ['ignore', 'pipe', 'pipe', fd3], 4],
+      ] as const) {
+        const id = s.id('pfds');
+        const r = spawnSync(BIN, ['--root', s.root, 'run', '--preserve-fds', String(n), '--bundle', b.dir, id], { stdio: stdio as never, timeout: 30_000, encoding: 'utf8' });
+        expect(r.stdout, `container saw: ${r.stdout}`).toBe('');
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`--preserve-fds ${n}: fd ${bad} was not passed to tsrun`));
+        oneLine(r.stderr);
+        expect(s.leftovers(id, b)).toEqual([]);
+      }
+      const id = s.id('pfdexec');
+      const sb = await s.bundle('pfdexec', { args: ['sleep', '100'] });
+      s.create(id, sb);
+      const r = spawnSync(BIN, ['--root', s.root, 'exec', '--preserve-fds', '5', id, 'sh', '-c', attack], { stdio: ['ignore', 'pipe', 'pipe', fd3], timeout: 30_000, encoding: 'utf8' });
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/--preserve-fds 5: fd 4 was not passed to tsrun/);
+      s.ok(['delete', '--force', id]);
+    } finally {
+      fs.closeSync(fd3);
+    }
+  });
+
+  it('2: a created init holds no fd of tsrun\'s (host cgroup files, sockets, epoll): only stdio and exec.fifo', async () => {
+    const b = await s.bundle('initfds', { args: ['true'] });
+    const id = s.id('initfds');
+    s.create(id, b);
+    const pid = s.state(id).pid!;
+    const fds = fs.readdirSync(`/proc/${pid}/fd`).map((n) => [Number(n), fs.readlinkSync(`/proc/${pid}/fd/${n}`)] as const);
+    // exec.fifo is the init's own (O_PATH, opened by stage 1). An fd this test process
+    // holds itself (vitest's) is not tsrun's; it is closed at the init's execve anyway.
+    const ours = (n: number, l: string) => fs.existsSync(`/proc/self/fd/${n}`) && fs.readlinkSync(`/proc/self/fd/${n}`) === l;
+    const extra = fds.filter(([n, l]) => n > 2 && l !== path.join(s.stateDir(id), 'exec.fifo') && !ours(n, l));
+    expect(extra).toEqual([]);
+    s.ok(['delete', '--force', id]);
+  });
+});
