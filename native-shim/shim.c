@@ -68,7 +68,7 @@ static struct sock_filter seccomp_prog[4096];
 static unsigned short seccomp_len;
 static unsigned int seccomp_flags;
 static int seccomp_deferred;
-static char pathbuf[4096], pathbuf2[4096];
+static char pathbuf[4096], pathbuf2[4096], tmpfsdata[4096];
 
 /* ---------- small helpers that need no libc state ---------- */
 
@@ -117,6 +117,20 @@ static char *put_int(char *p, char *end, long v)
 	} while (u);
 	while (i && p < end - 1)
 		*p++ = tmp[--i];
+	*p = 0;
+	return p;
+}
+
+static char *put_octal(char *p, char *end, unsigned v)
+{
+	char tmp[16];
+	int n = 0;
+	do
+		tmp[n++] = '0' + (v & 7);
+	while ((v >>= 3) && n < 15);
+	tmp[n++] = '0';
+	while (n > 0 && p < end - 1)
+		*p++ = tmp[--n];
 	*p = 0;
 	return p;
 }
@@ -316,6 +330,35 @@ static void do_mount(const struct op *o)
 	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
 	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
 	int bits = o->n[3];
+	int is_proc = !strcmp(type, "proc") || !strcmp(type, "sysfs");
+	if (is_proc || !strcmp(type, "tmpfs")) {
+		int fd = open_in_root(dst, O_PATH | (is_proc ? O_NOFOLLOW : 0));
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0) {
+			/* procfs/sysfs through a symlink has been an attack path: a directory only (runc). */
+			if (is_proc && !S_ISDIR(st.st_mode)) {
+				char *p = put(pathbuf, pathbuf + sizeof pathbuf, "mount ");
+				p = put(p, pathbuf + sizeof pathbuf, type);
+				p = put(p, pathbuf + sizeof pathbuf, " on ");
+				p = put(p, pathbuf + sizeof pathbuf, dst);
+				put(p, pathbuf + sizeof pathbuf, ": the destination must be an ordinary directory, not a symlink or file");
+				fail(pathbuf, "", 0);
+			}
+			/* A tmpfs takes the mode of the directory it covers unless mode= says otherwise
+			 * (the later option wins). */
+			if (!is_proc) {
+				char *p = put(tmpfsdata, tmpfsdata + sizeof tmpfsdata, "mode=");
+				p = put_octal(p, tmpfsdata + sizeof tmpfsdata, st.st_mode & 07777);
+				if (*data) {
+					p = put(p, tmpfsdata + sizeof tmpfsdata, ",");
+					put(p, tmpfsdata + sizeof tmpfsdata, data);
+				}
+				data = tmpfsdata;
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	if (!(bits & MNT_NO_CREATE)) {
 		if (bits & MNT_IS_FILE)
 			make_file(dst);

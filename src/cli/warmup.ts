@@ -146,7 +146,7 @@ function launchPaths(tmp: string, f: Fixture): void {
   const { spec, bundleDir, rootfs } = loadBundle(bundle);
   let cgroupPath = '/tsrun-warmup';
   try {
-    cgroupPath = newCgroup({ id: 'warmup', cgroupsPath: spec.linux?.cgroupsPath, linuxDevices: spec.linux?.devices }).ref.path;
+    cgroupPath = newCgroup({ id: 'warmup', cgroupsPath: spec.linux?.cgroupsPath }).ref.path;
   } catch {
     /* a build host without cgroups */
   }

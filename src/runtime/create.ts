@@ -8,11 +8,11 @@ import type { IdMapping, Spec } from '../oci/types';
 import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
 import { loadNative, SYNC, type Native } from '../native/shim';
-import { TsrunError, fsError } from '../common/errors';
-import { runHooks } from './hooks';
-import { logWarn } from './log';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
+import { hookLog, runHooks } from './hooks';
+import { HOOKS } from '../oci/hooks';
 import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './process-io';
-import type { CreateOptions, GlobalOptions } from './options';
+import type { CreateOptions, RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
 import { toState } from './status';
@@ -22,7 +22,7 @@ import { mark } from '../common/timing';
 /** How long the parent waits for one step of the child before giving up. */
 const STEP_TIMEOUT_MS = 60_000;
 
-export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
+export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
   const listen = listenFds();
   if (o.preserveFds + listen) checkPreservedFds(o.preserveFds + listen, listen ? `--preserve-fds ${o.preserveFds} + LISTEN_FDS ${listen}` : `--preserve-fds ${o.preserveFds}`);
@@ -52,7 +52,7 @@ class Launch {
   private rec: ContainerRecord | null = null;
 
   constructor(
-    private g: GlobalOptions,
+    private g: RuntimeOptions,
     private o: CreateOptions,
     private store: Store,
     private spec: Spec,
@@ -73,9 +73,8 @@ class Launch {
     const cgroup = newCgroup({
       id: o.id,
       cgroupsPath: spec.linux?.cgroupsPath,
-      systemd: this.g.systemdCgroup,
-      rootless: this.g.rootless,
-      linuxDevices: spec.linux?.devices,
+      systemd: !!this.g.systemdCgroup,
+      rootless: this.g.rootless ?? process.geteuid?.() !== 0,
     });
     this.cgroup = cgroup;
     // A provisional record before any cgroup directory exists: if this create is killed
@@ -94,7 +93,7 @@ class Launch {
       preserveFds: o.preserveFds + listenFds(),
       cgroupPath: cgroup.ref.path,
     });
-    for (const msg of plan.warnings) logWarn(msg);
+    for (const msg of plan.warnings) this.g.logger?.warn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);
     mark('plan built');
 
@@ -131,16 +130,13 @@ class Launch {
     mark('state saved');
 
     // Runtime-namespace hooks, then let the init build the rootfs and exec-wait.
-    // prestart (deprecated) historically ran at start: runtime-tools expects "created" there.
-    runHooks('prestart', spec.hooks?.prestart, toState(rec, 'created'));
-    runHooks('createRuntime', spec.hooks?.createRuntime, toState(rec, 'creating'));
-    // Hooks inside the container see the init's pid in the container's pid namespace.
+    runHooks('prestart', spec.hooks?.prestart, toState(rec, HOOKS.prestart.status), hookLog(this.g));
+    runHooks('createRuntime', spec.hooks?.createRuntime, toState(rec, HOOKS.createRuntime.status), hookLog(this.g));
+    // Hooks inside the container see the init's pid in the container's pid namespace; the
+    // shim hands the two states to createContainer and startContainer hooks.
     const inner = { ...rec, pid: nsPid(this.init) };
-    native.send(
-      syncFd,
-      SYNC.GO,
-      Buffer.from(`${JSON.stringify(toState(inner, 'creating'))}\0${JSON.stringify(toState(inner, 'created'))}\0`),
-    );
+    const inside = [HOOKS.createContainer.status, HOOKS.startContainer.status].map((s) => JSON.stringify(toState(inner, s)));
+    native.send(syncFd, SYNC.GO, Buffer.from(`${inside[0]}\0${inside[1]}\0`));
     const m = this.receive('setting up the container');
     mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
@@ -169,7 +165,7 @@ class Launch {
   /** Next message from the children; a child's error becomes ours. */
   private receive(step: string) {
     const m = this.native.recv(this.syncFd, STEP_TIMEOUT_MS);
-    if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`);
+    if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`, { code: ErrorCode.Timeout });
     if (m.type === SYNC.ERROR) throw new TsrunError(m.text);
     if (m.type === 0) throw new TsrunError(`container init exited while ${step}`);
     return m;
@@ -202,7 +198,7 @@ class Launch {
       /* best effort */
     }
     // The spec continues a failed create at poststop (only once something was created).
-    if (this.rec) runHooks('poststop', this.spec.hooks?.poststop, toState(this.rec, 'stopped'), { warnOnly: true });
+    if (this.rec) runHooks('poststop', this.spec.hooks?.poststop, toState(this.rec, HOOKS.poststop.status), hookLog(this.g));
   }
 }
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { CgroupManager } from '../linux/cgroups';
 import type { Native } from '../native/shim';
 import { mark } from '../common/timing';
-import { TsrunError, fsError } from '../common/errors';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
 
 /** --console-socket must name an existing unix socket. */
 export function checkSocket(p: string): void {
@@ -13,9 +13,9 @@ export function checkSocket(p: string): void {
   try {
     st = fs.statSync(p);
   } catch (err) {
-    throw fsError(`--console-socket ${p}`, err);
+    throw fsError(`--console-socket ${p}`, err, ErrorCode.Usage);
   }
-  if (!st.isSocket()) throw new TsrunError(`--console-socket ${p}: not a unix socket`);
+  if (!st.isSocket()) throw new TsrunError(`--console-socket ${p}: not a unix socket`, { code: ErrorCode.Usage });
 }
 
 /** Written atomically (temp file + rename) and only once the process exists: callers poll for

@@ -5,7 +5,7 @@ import { readJsonFile } from '../common/read-input';
 import { exitCodeOf, loadNative } from '../native/shim';
 import { create } from './create';
 import { deleteContainer } from './delete';
-import type { GlobalOptions, RunOptions } from './options';
+import type { RuntimeOptions, RunOptions } from './options';
 import { start } from './start';
 import { Store } from './store';
 import { TsrunError } from '../common/errors';
@@ -22,7 +22,7 @@ function wantsTerminal(bundle: string): boolean {
 }
 
 
-export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
+export async function run(g: RuntimeOptions, o: RunOptions): Promise<number> {
   // A terminal without --console-socket: tsrun holds the pty itself (foreground only).
   let receiver: ConsoleReceiver | undefined;
   if (!o.consoleSocket && wantsTerminal(o.bundle)) {

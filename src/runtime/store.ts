@@ -4,7 +4,8 @@
 // waiter can recreate anything inside a half-removed dir.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsrunError, fsError } from '../common/errors';
+import { DEFAULT_ROOT } from './options';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
 
@@ -25,13 +26,13 @@ const queues = new Map<string, Promise<void>>();
 export class Store {
   readonly root: string;
 
-  constructor(root: string) {
+  constructor(root: string = DEFAULT_ROOT) {
     this.root = path.resolve(root);
   }
 
   static validateId(id: string): void {
     if (typeof id !== 'string' || !ID_RE.test(id) || id === '.' || id === '..') {
-      throw new TsrunError(`invalid container ID format: ${JSON.stringify(id)} (use letters, digits, "_", "+", ",", "-", "."; not "." or "..")`);
+      throw new TsrunError(`invalid container ID format: ${JSON.stringify(id)} (use letters, digits, "_", "+", ",", "-", "."; not "." or "..")`, { code: ErrorCode.Usage });
     }
   }
 
@@ -64,7 +65,7 @@ export class Store {
     try {
       fs.mkdirSync(dir, { mode: 0o700 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TsrunError(`container with id exists: ${id}`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TsrunError(`container with id exists: ${id}`, { code: ErrorCode.Exists });
       throw fsError(`create state dir ${dir}`, err);
     }
   }
@@ -208,7 +209,7 @@ export class Store {
 }
 
 function notExist(id: string): TsrunError {
-  return new TsrunError(`container "${id}" does not exist`);
+  return new TsrunError(`container "${id}" does not exist`, { code: ErrorCode.NotFound });
 }
 
 /**

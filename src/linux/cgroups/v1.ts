@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
-import type { Device, LinuxResources } from '../../oci/types';
+import type { LinuxResources } from '../../oci/types';
 import type { CgroupManager, CgroupRef, CgroupStats, ManagerExtras } from './types';
 import {
   type BlockIO, type DeviceRule, type Network, type Rdma,
@@ -96,7 +96,7 @@ export class V1Manager implements CgroupManager {
   }
 
   private setDevices(r: LinuxResources): void {
-    const rules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+    const rules = effectiveDeviceRules(r.devices);
     this.deviceRules = rules;
     const d = this.ref.dirs.devices;
     if (!d) {

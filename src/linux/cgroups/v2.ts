@@ -82,7 +82,7 @@ export class V2Manager implements CgroupManager {
 
   set(r: LinuxResources): void {
     if (Array.isArray(r.devices)) {
-      this.deviceRules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+      this.deviceRules = effectiveDeviceRules(r.devices);
       attachDeviceRules(this.dir, this.deviceRules, { rootless: this.extras.rootless });
     }
     if (r.cpu) this.setCpu(r.cpu);
