@@ -189,15 +189,19 @@ export function buildPlan(input: PlanInput, host: HostFacts = probeHost(input.sp
 
   addHooks(w, 'createContainer', spec.hooks?.createContainer);
   addHooks(w, 'startContainer', spec.hooks?.startContainer);
+  // Before pivot, so that no path is looked up in the container's /proc by name (the shim
+  // resolves /proc paths beneath the procfs it mounted, and /proc/self/fd links in the
+  // host's); read-only paths before masks, so a mask never lands in a tree made read-only
+  // after it.
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
+    w.op(OP.WRITE, [0], ['/proc/sys/' + key.replace(/\./g, '/'), value]);
+  }
+  for (const p of linux.readonlyPaths ?? []) w.op(OP.READONLY, [], [p]);
+  for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
   w.op(OP.PIVOT, [!mountNs ? 2 : input.noPivot ? 1 : 0]);
   if (mountNs && sharedRoot) w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
 
   // ---- init: after pivot ----
-  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
-    w.op(OP.WRITE, [0], ['/proc/sys/' + key.replace(/\./g, '/'), value]);
-  }
-  for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
-  for (const p of linux.readonlyPaths ?? []) w.op(OP.READONLY, [], [p]);
   if (spec.root?.readonly) w.op(OP.REMOUNT_ROOT_RO);
   if (linux.personality) {
     const domain = (linux.personality as { domain?: string }).domain;

@@ -11,7 +11,7 @@ import { loadNative, SYNC, type Native } from '../native/shim';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { hookLog, runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
-import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
+import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './process-io';
 import type { CreateOptions, RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
@@ -24,6 +24,9 @@ const STEP_TIMEOUT_MS = 60_000;
 
 export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
+  const listen = listenFds();
+  const preserve = o.preserveFds ?? 0;
+  if (preserve + listen) checkPreservedFds(preserve + listen, listen ? `--preserve-fds ${preserve} + LISTEN_FDS ${listen}` : `--preserve-fds ${preserve}`);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
   mark('bundle loaded and validated');
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');

@@ -12,7 +12,7 @@ import { parseJson } from '../oci/load';
 import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
 import { readJsonFile } from '../common/read-input';
-import { checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
+import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
 import type { Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
@@ -36,6 +36,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   const status = deriveStatus(rec, store);
   requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
+  if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
   const warnings: string[] = [];
