@@ -11,10 +11,10 @@ export async function kill(g: GlobalOptions, id: string, signal: number, all: bo
   const rec = store.load(id);
   const status = deriveStatus(rec, store);
   if (all && rec.cgroup) {
-    const mgr = openCgroup(rec.cgroup);
-    // A stopped init may leave processes behind (no private pid namespace): still signal them.
-    if (status === 'stopped' && mgr.pids().length === 0) throw new TsrunError('container not running');
-    killAll(mgr, signal);
+    // Whatever is in the cgroup gets the signal, whatever the init's state (a stopped init
+    // may leave processes behind without a private pid namespace). As runc 1.1.5: an empty
+    // or removed cgroup of a stopped container is success, not "not running".
+    killAll(openCgroup(rec.cgroup), signal);
     return;
   }
   if (status === 'stopped') throw new TsrunError('container not running');

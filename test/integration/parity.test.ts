@@ -114,6 +114,14 @@ async function both<T>(scenario: (rt: Runtime) => T | Promise<T>): Promise<{ run
   return { runc: await scenario(runc), tsrun: await scenario(tsrun) };
 }
 
+async function waitFor(fn: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** The last line of stderr without the runtime's prefix and log decoration. */
 const errLine = (r: Result) => r.stderr.trim().split('\n').pop() ?? '';
 
@@ -279,6 +287,21 @@ describe.skipIf(!!skip)('runc parity', () => {
         expect(res.sleeping).toBe(false);
       }
     });
+  });
+
+  it('kill --all SIG and signal 0 of a stopped container succeed; kill without --all does not', async () => {
+    const r = await both(async (rt) => {
+      const id = rt.id('killstopped');
+      const b = rt.bundle('killstopped', ['true']);
+      expect(rt.run(['run', '-d', '-b', b, id]).code).toBe(0);
+      await waitFor(() => JSON.parse(rt.run(['state', id]).stdout).status === 'stopped');
+      return [['--all', id, 'KILL'], ['--all', id, '0'], ['--all', id, 'TERM'], [id, 'KILL'], [id, '0']].map((a) => {
+        const res = rt.run(['kill', ...a]);
+        return { args: a.join(' ').replace(id, 'ID'), code: res.code, says: /container not running/.test(res.stderr) || res.stderr === '' };
+      });
+    });
+    expect(r.tsrun).toEqual(r.runc);
+    expect(r.tsrun.map((k) => k.code)).toEqual([0, 0, 0, 1, 1]);
   });
 });
 
