@@ -303,5 +303,32 @@ describe.skipIf(!!skip)('runc parity', () => {
     expect(r.tsrun).toEqual(r.runc);
     expect(r.tsrun.map((k) => k.code)).toEqual([0, 0, 0, 1, 1]);
   });
+
+  it('seccomp is in force while the startContainer hooks run', async () => {
+    const hook = { path: '/bin/mkdir', args: ['mkdir', '/dev/shm/hooked'] };
+    const seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+    const r = await both((rt) =>
+      [true, false].map((noNewPrivileges) => {
+        const name = `seccomp-hook-${noNewPrivileges}`;
+        const b = rt.bundle(name, ['true'], (c) => {
+          c.process.noNewPrivileges = noNewPrivileges;
+          c.hooks = { startContainer: [hook] };
+          c.linux.seccomp = seccomp;
+        });
+        const blocked = rt.run(['run', '-b', b, rt.id(name)]);
+        // The control: the same hook without the profile succeeds.
+        const c = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+        delete c.linux.seccomp;
+        fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(c));
+        const allowed = rt.run(['run', '-b', b, rt.id(`${name}-ok`)]);
+        return { blocked: blocked.code, allowed: allowed.code, err: blocked.stderr };
+      }),
+    );
+    for (const res of [...r.runc, ...r.tsrun]) {
+      expect(res.blocked, res.err).not.toBe(0);
+      expect(res.allowed).toBe(0);
+    }
+    expect(r.tsrun[0].err).toMatch(/startContainer hook \/bin\/mkdir exited with status 1/);
+  });
 });
 
