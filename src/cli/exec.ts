@@ -23,7 +23,7 @@ async function execCommand(g: GlobalOptions, p: Parsed): Promise<number> {
   const [id, ...cmd] = p.args;
   let proc: Process;
   if (f.process) {
-    proc = lib.loadProcessFile(String(f.process), new Store(g.root).load(id).config.process);
+    proc = lib.loadProcessFile(String(f.process), new Store(g.root).load(id).config.process, (l) => g.logger?.warn(l));
   } else {
     if (!cmd.length) throw new TsrunError('exec: no command given (usage: tsrun exec <container-id> <command> [args...])');
     const base = new Store(g.root).load(id).config.process;

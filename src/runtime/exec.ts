@@ -1,7 +1,6 @@
 // `exec`: run another process in a created or running container. It joins every namespace
 // and the cgroup of the init, then gets the same process setup as the init (user, caps,
 // rlimits, cwd...). Foreground: wait for it and return its exit code; --detach: leave it.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
@@ -11,9 +10,10 @@ import { TsrunError, fsError } from '../common/errors';
 import { parseJson } from '../oci/load';
 import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
-import { logWarn } from './log';
+import { readJsonFile } from '../common/read-input';
 import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
+import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -28,13 +28,11 @@ export interface ExecOptions {
   /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
 }
 
-export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
+export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
-  if (status !== 'running' && status !== 'created') {
-    throw new TsrunError(`cannot exec in a ${status} container`);
-  }
+  requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
@@ -93,17 +91,17 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
  * leaves out gets runc's defaults: user 0:0 and the container's capabilities; everything
  * else (env, rlimits, noNewPrivileges...) is not taken from the container.
  */
-export function loadProcessFile(file: string, container: Process | undefined): Process {
+export function loadProcessFile(file: string, container: Process | undefined, warn?: (line: string) => void): Process {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readJsonFile(file, '--process ');
   } catch (err) {
-    throw fsError(`--process ${file}`, err);
+    throw err instanceof TsrunError ? err : fsError(`--process ${file}`, err);
   }
   const name = path.basename(file);
   const doc = parseJson(text, name);
   validateProcess(doc, name);
-  checkExecProcess(doc, name, logWarn);
+  checkExecProcess(doc, name, warn);
   const p: Process = { ...doc };
   // The document may lack user or its ids although the type says otherwise.
   const u: Partial<Process['user']> = doc.user ?? {};
