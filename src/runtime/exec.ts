@@ -47,6 +47,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     seccomp: rec.config.linux?.seccomp,
   });
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  g.logger?.debug?.(`exec ${o.id}: joining the namespaces of init pid ${rec.pid} to run ${JSON.stringify(o.process.args)}`);
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
   try {
@@ -61,6 +62,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     if (!ready || ready.type !== SYNC.READY) {
       throw new TsrunError(ready?.type === SYNC.ERROR ? ready.text : 'exec: the process died before exec');
     }
+    g.logger?.debug?.(`exec ${o.id}: process pid ${child} set up, exec'ing`);
   } catch (err) {
     for (const pid of [stage1, child]) if (pid) killAndReap(native, pid);
     throw err;

@@ -11,6 +11,7 @@ export async function kill(g: RuntimeOptions, id: string, signal: number, all: b
   const store = new Store(g.root);
   const rec = store.load(id);
   const status = deriveStatus(rec, store);
+  g.logger?.debug?.(`kill ${id}: signal ${signal}${all ? ' to every process in the cgroup' : ` to init pid ${rec.pid}`} (status ${status})`);
   if (all && rec.cgroup) {
     // Whatever is in the cgroup gets the signal, whatever the init's state (a stopped init
     // may leave processes behind without a private pid namespace). As runc 1.1.5: an empty

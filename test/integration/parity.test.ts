@@ -330,5 +330,41 @@ describe.skipIf(!!skip)('runc parity', () => {
     }
     expect(r.tsrun[0].err).toMatch(/startContainer hook \/bin\/mkdir exited with status 1/);
   });
+
+  it('--debug writes runc-style debug lines for create, start, exec and kill (text on stderr, json to --log)', async () => {
+    // runc may add fields (func=, file=, pid=) after msg.
+    const TEXT = /^time="[^"]+" level=debug msg=".*"/;
+    const r = await both((rt) => {
+      const id = rt.id('debug');
+      const b = rt.bundle('debug', ['sleep', '300']);
+      const log = path.join(tmp, `${rt.name}-debug.log`);
+      const text = [rt.run(['create', '-b', b, id], { global: ['--debug'] }), rt.run(['start', id], { global: ['--debug'] })];
+      const json = [rt.run(['exec', id, 'true'], { global: ['--debug', '--log', log, '--log-format', 'json'] })];
+      text.push(rt.run(['exec', id, 'true'], { global: ['--debug'] }));
+      text.push(rt.run(['kill', id, 'KILL'], { global: ['--debug'] }));
+      const lines = (res: Result) => res.stderr.split('\n').filter(Boolean);
+      return {
+        codes: [...text, ...json].map((x) => x.code),
+        text: text.map((x) => lines(x)),
+        json: fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+      };
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.codes).toEqual([0, 0, 0, 0, 0]);
+      // Nothing but debug lines on stderr; create and exec say something under both.
+      for (const out of res.text) for (const l of out) expect(l).toMatch(TEXT);
+      expect(res.text[0].length).toBeGreaterThan(0);
+      expect(res.text[2].length).toBeGreaterThan(0);
+      expect(res.json.length).toBeGreaterThan(0);
+      for (const j of res.json) {
+        expect(j.level).toBe('debug');
+        expect(typeof j.msg).toBe('string');
+        expect(j.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+      }
+    }
+    // runc 1.1.5 has nothing to say for start and kill; tsrun says what it signalled/released.
+    expect(r.tsrun.text[1].length).toBeGreaterThan(0);
+    expect(r.tsrun.text[3].length).toBeGreaterThan(0);
+  });
 });
 
