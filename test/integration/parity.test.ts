@@ -366,5 +366,22 @@ describe.skipIf(!!skip)('runc parity', () => {
     expect(r.tsrun.text[1].length).toBeGreaterThan(0);
     expect(r.tsrun.text[3].length).toBeGreaterThan(0);
   });
+
+  it('a read-only /dev tmpfs: /dev/pts, /dev/shm and the device nodes are made first, /dev is read-only last', async () => {
+    const r = await both((rt) => {
+      const id = rt.id('devro');
+      const script = 'test -c /dev/null && test -d /dev/pts && test -d /dev/shm && grep " /dev tmpfs " /proc/self/mounts | cut -d" " -f4 | cut -d, -f1 && touch /dev/x';
+      const b = rt.bundle('devro', ['sh', '-c', script], (c) => {
+        const dev = c.mounts.find((m: Config) => m.destination === '/dev');
+        dev.options.push('ro');
+      });
+      return rt.run(['run', '-b', b, id]);
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.stdout).toBe('ro\n');
+      expect(res.stderr).toMatch(/\/dev\/x: Read-only file system/);
+      expect(res.code).toBe(1);
+    }
+  });
 });
 
