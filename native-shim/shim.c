@@ -895,15 +895,17 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 		close(fifo_fd);
 		report_fd = w;
 	}
+	reset_signals();
+	/* The filter is in force while the startContainer hooks run (runc: a profile that forbids
+	 * what a hook does makes `start` fail); without no_new_privs it was loaded earlier. */
+	if (seccomp_deferred)
+		load_seccomp();
 	for (int i = 0; i < n_start_hooks; i++) {
 		struct op h;
 		plan_p = start_hooks[i];
 		next_op(&h);
 		run_hook(&h);
 	}
-	reset_signals();
-	if (seccomp_deferred)
-		load_seccomp(); /* last: the filter may forbid everything but execve */
 	execve(prog, list_a, list_b);
 	fail("exec", prog, errno);
 }

@@ -29,6 +29,7 @@ export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void>
   if (preserve + listen) checkPreservedFds(preserve + listen, listen ? `--preserve-fds ${preserve} + LISTEN_FDS ${listen}` : `--preserve-fds ${preserve}`);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
   mark('bundle loaded and validated');
+  g.logger?.debug?.(`create ${o.id}: bundle ${bundleDir} validated, rootfs ${rootfs}`);
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
@@ -106,6 +107,7 @@ class Launch {
     this.stage1 = pid;
     this.syncFd = syncFd;
     if (!joined) cgroup.apply(pid);
+    this.g.logger?.debug?.(`create ${o.id}: stage 1 (pid ${pid}) in cgroup ${cgroup.ref.path}`);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
     cgroup.set({ ...resources, devices: resources.devices ?? [] });
@@ -128,6 +130,7 @@ class Launch {
     native.wait(this.stage1);
     this.stage1 = 0;
     mark('init cloned, stage 1 reaped');
+    this.g.logger?.debug?.(`create ${o.id}: container init is pid ${this.init}`);
 
     const rec = this.record(this.init, false);
     store.save(rec);
@@ -145,6 +148,7 @@ class Launch {
     const m = this.receive('setting up the container');
     mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
+    this.g.logger?.debug?.(`create ${o.id}: rootfs ready, init waits on exec.fifo`);
     native.close(syncFd);
     this.syncFd = -1;
     if (o.pidFile) writePidFile(o.pidFile, this.init);

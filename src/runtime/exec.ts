@@ -1,7 +1,6 @@
 // `exec`: run another process in a created or running container. It joins every namespace
 // and the cgroup of the init, then gets the same process setup as the init (user, caps,
 // rlimits, cwd...). Foreground: wait for it and return its exit code; --detach: leave it.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
@@ -53,6 +52,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   });
   for (const msg of warnings) g.logger?.warn(msg);
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  g.logger?.debug?.(`exec ${o.id}: joining the namespaces of init pid ${rec.pid} to run ${JSON.stringify(o.process.args)}`);
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
   try {
@@ -67,6 +67,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     if (!ready || ready.type !== SYNC.READY) {
       throw new TsrunError(ready?.type === SYNC.ERROR ? ready.text : 'exec: the process died before exec');
     }
+    g.logger?.debug?.(`exec ${o.id}: process pid ${child} set up, exec'ing`);
   } catch (err) {
     for (const pid of [stage1, child]) if (pid) killAndReap(native, pid);
     throw err;
