@@ -7,7 +7,7 @@ import * as log from './log';
 import { COMMANDS, type Parsed } from './commands';
 import { fastParse } from './fastparse';
 import { write } from './output';
-import { mark, setMarkSink } from '../common/timing';
+import { mark } from '../common/timing';
 
 export type Handler = (g: GlobalOptions, p: Parsed) => Promise<number>;
 
@@ -54,7 +54,7 @@ export function globalOptions(p: Parsed): GlobalOptions {
     debug: !!gl.debug,
     log: gl.log === undefined ? undefined : String(gl.log),
     logFormat: gl['log-format'] === 'json' ? 'json' : 'text',
-    logger: { warn: log.logWarn, debug: log.logDebug },
+    logger: { warn: log.logWarn, error: log.logError, debug: log.logDebug },
   };
 }
 
@@ -73,8 +73,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const g = globalOptions(r.parsed);
   log.configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
-  // --debug: every phase of the command as a debug line (the same marks TSRUN_TIMING times).
-  if (g.debug) setMarkSink((what) => log.logDebug(what));
   try {
     mark('parsed');
     const handler = await HANDLERS[r.parsed.command]();

@@ -32,7 +32,7 @@ export interface CommandDef {
 }
 
 export const GLOBAL_FLAGS: FlagDef[] = [
-  { name: 'debug', type: 'boolean', desc: 'enable debug logging (each phase of the command as a debug line; stack traces of unexpected errors)' },
+  { name: 'debug', type: 'boolean', desc: 'enable debug logging' },
   { name: 'log', type: 'string', desc: "set the log file to write tsrun logs to (default is '/dev/stderr')" },
   { name: 'log-format', type: 'string', desc: "set the log format ('text' (default), or 'json')", default: 'text', choices: ['text', 'json'] },
   { name: 'root', type: 'string', desc: 'root directory for storage of container state (this should be located in tmpfs)', default: '/run/tsrun' },

@@ -2,6 +2,7 @@
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
+import { callerIo } from './io';
 import { Store } from '../runtime/store';
 import type { Parsed } from './commands';
 
@@ -55,5 +56,6 @@ async function execCommand(g: GlobalOptions, p: Parsed): Promise<number> {
     preserveFds: Number(f['preserve-fds'] ?? 0),
     pidfdSocket: (f['pidfd-socket'] as string | undefined) || undefined,
     ignorePaused: !!f['ignore-paused'],
+    io: await callerIo(),
   });
 }

@@ -6,16 +6,9 @@ import * as fs from 'node:fs';
 const enabled = process.env.TSRUN_TIMING === '1';
 const marks: Array<[string, number]> = [];
 
-/** Where --debug sends each phase as it ends (the CLI's debug log); null without --debug. */
-let sink: ((what: string) => void) | null = null;
-export function setMarkSink(fn: ((what: string) => void) | null): void {
-  sink = fn;
-}
-
 /** Note that the phase `what` has just ended (or ended at `at`, in process.uptime() ms). */
 export function mark(what: string, at?: number): void {
   if (enabled) marks.push([what, at ?? process.uptime() * 1000]);
-  if (sink) sink(what);
 }
 
 /** Print the marks (no-op unless enabled). */

@@ -85,6 +85,7 @@ export async function checkpoint(g: RuntimeOptions, id: string, o: CheckpointOpt
   await store.withLock(id, () => {
     const rec = store.load(id);
     requireStatus('checkpoint', deriveStatus(rec, store), id);
+    g.logger?.debug?.(`checkpoint ${id}: running ${o.criu ?? 'criu'} check`);
     criuCheck('checkpoint', o.criu);
     throw new TsrunError('checkpoint: criu check passed, but tsrun does not implement checkpointing through CRIU yet; the container is left running');
   });

@@ -54,6 +54,7 @@ export async function events(g: RuntimeOptions, id: string, o: EventsOptions, em
     return;
   }
   const watch: OomWatch | null = mgr.oomWatch();
+  g.logger?.debug?.(`events ${id}: stats every ${o.intervalMs} ms, OOM notifications ${watch ? `from cgroup ${rec.cgroup.mode}` : 'unavailable (no memory controller)'}`);
   try {
     let nextStats = Date.now() + o.intervalMs;
     for (;;) {
@@ -67,7 +68,7 @@ export async function events(g: RuntimeOptions, id: string, o: EventsOptions, em
         try {
           emit({ type: 'stats', id, data: mgr.stats() });
         } catch (e) {
-          g.logger?.warn((e as Error).message); // runc logs it as an error and keeps going
+          (g.logger?.error ?? g.logger?.warn)?.((e as Error).message); // as runc: report and keep going
         }
       }
     }

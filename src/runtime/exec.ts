@@ -1,7 +1,6 @@
 // `exec`: run another process in a created or running container. It joins every namespace
 // and the cgroup of the init, then gets the same process setup as the init (user, caps,
 // rlimits, cwd...). Foreground: wait for it and return its exit code; --detach: leave it.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
@@ -12,8 +11,8 @@ import { parseJson } from '../oci/load';
 import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
 import { readJsonFile } from '../common/read-input';
-import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
-import type { Logger, RuntimeOptions } from './options';
+import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
+import type { Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -24,13 +23,14 @@ export interface ExecOptions {
   process: Process;
   consoleSocket?: string;
   pidFile?: string;
-  detach: boolean;
-  preserveFds: number;
+  /** Return once the process runs (0) instead of waiting for its exit code. */
+  detach?: boolean;
+  preserveFds?: number;
+  io?: ProcessIo;
   /** runc 1.2's --pidfd-socket: a unix socket that receives a pidfd of the new process. */
   pidfdSocket?: string;
   /** runc's --ignore-paused (exec into a paused container): refused with a clear error. */
   ignorePaused?: boolean;
-  /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
 }
 
 export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
@@ -44,9 +44,11 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   }
   requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
+  if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   if (o.pidfdSocket) checkSocket(o.pidfdSocket, '--pidfd-socket');
   const native = loadNative();
+  const warnings: string[] = [];
   const plan = buildExecPlan({
     id: o.id,
     initPid: rec.pid,
@@ -54,10 +56,13 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     process: o.process,
     consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
     noNewKeyring: true,
-    preserveFds: o.preserveFds,
+    preserveFds: o.preserveFds ?? 0,
     seccomp: rec.config.linux?.seccomp,
+    warnings,
   });
+  for (const msg of warnings) g.logger?.warn(msg);
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  g.logger?.debug?.(`exec ${o.id}: joining the namespaces of init pid ${rec.pid} to run ${JSON.stringify(o.process.args)}`);
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
   try {
@@ -79,6 +84,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
         throw new TsrunError(`--pidfd-socket: ${(e as Error).message}`, { code: ErrorCode.Usage });
       }
     }
+    g.logger?.debug?.(`exec ${o.id}: process pid ${child} set up, exec'ing`);
   } catch (err) {
     for (const pid of [stage1, child]) if (pid) killAndReap(native, pid);
     throw err;
@@ -95,7 +101,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     }
   }
   if (o.detach) return 0;
-  const stopForwarding = forwardSignals(child);
+  const stopForwarding = o.io?.forwardSignals?.(child) ?? noop;
   try {
     return exitCodeOf(await native.waitAsync(child));
   } finally {
@@ -157,9 +163,13 @@ export function processFromFlags(
   if (f.additionalGids?.length) p.user.additionalGids = f.additionalGids;
   if (f.caps?.length) {
     const c = (p.capabilities ??= {});
-    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) {
+    for (const set of ['bounding', 'effective', 'permitted'] as const) {
       c[set] = [...new Set([...(c[set] ?? []), ...f.caps])];
     }
+    // runc (since 1.1.2, CVE-2022-29162) leaves the inheritable set alone, so its ambient
+    // raise of these fails and is ignored: ask for ambient only where it can be raised.
+    const inheritable = new Set(c.inheritable ?? []);
+    c.ambient = [...new Set([...(c.ambient ?? []), ...f.caps.filter((x) => inheritable.has(x))])];
   }
   if (f.noNewPrivs) p.noNewPrivileges = true;
   return p;

@@ -26,9 +26,9 @@ export const LIFECYCLE: Readonly<Record<Operation, Rule>> = {
   pause: { allowed: ['created', 'running'], refusal: () => 'container not running' },
   resume: { allowed: ['paused'], refusal: () => 'container not paused' },
   // A paused container can be updated (the freezer is left alone) and watched.
-  update: { allowed: ['created', 'running', 'paused'], refusal: () => 'container not running' },
+  update: { allowed: ['creating', 'created', 'running', 'paused'], refusal: () => 'container not running' },
   checkpoint: { allowed: ['running', 'paused'], refusal: () => 'container is not running' },
-  events: { allowed: ['created', 'running', 'paused'], refusal: (_s, id) => `container with id ${id} is not running` },
+  events: { allowed: ['creating', 'created', 'running', 'paused'], refusal: (_s, id) => `container with id ${id} is not running` },
 };
 
 export function allowed(op: Operation, status: Status): boolean {

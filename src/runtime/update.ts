@@ -238,6 +238,7 @@ export async function update(g: RuntimeOptions, id: string, req: UpdateRequest):
     if (ch.memory?.limit === -1 && ch.memory.swap === undefined) ch.memory.swap = -1;
     const merged = merge(before, ch);
     const mgr = openCgroup(rec.cgroup, { rootless: g.rootless ?? process.geteuid?.() !== 0 });
+    g.logger?.debug?.(`update ${id}: writing ${JSON.stringify(toWrite(ch, merged))} to cgroup ${rec.cgroup.path}`);
     try {
       mgr.set(toWrite(ch, merged));
     } catch (e) {

@@ -116,7 +116,7 @@ function golden(ops: DecodedOp[]): string {
 describe('whole plans (golden files in test/unit/fixtures/plans; update with vitest -u after checking the diff)', () => {
   const base: Omit<PlanInput, 'spec'> = {
     id: 'golden', rootfs: '/bundle/rootfs', bundle: '/bundle', fifoPath: '/run/tsrun/golden/exec.fifo',
-    noPivot: false, noNewKeyring: false, preserveFds: 0, cgroupPath: '/tsrun/golden',
+    noPivot: false, noNewKeyring: false, preserveFds: 0, cgroup: { mode: 'v1', path: '/tsrun/golden', dirs: { memory: '/sys/fs/cgroup/memory/tsrun/golden' } },
   };
   it('`tsrun spec` config on a pure v2 host', async () => {
     const plan = buildPlan({ ...base, spec: defaultSpec({ rootless: false }), consoleSocket: '/tmp/console.sock' }, HOST);

@@ -34,6 +34,11 @@ export interface CgroupManager {
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;
+  /**
+   * Before apply(): the cgroup that would freeze a process joining now (the container's
+   * own, or the nearest existing ancestor whose state a new cgroup inherits), else null.
+   */
+  frozenAt(): string | null;
   /** Every pid in the container's cgroup (for kill --all and delete --force). */
   pids(): number[];
   /** Remove the directories (after the processes are gone). Never throws for ENOENT. */

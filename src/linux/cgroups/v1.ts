@@ -12,6 +12,7 @@ import {
   type BlockIO, type DeviceRule, type Network, type Rdma,
   blkioThrottleWrites, deviceRuleLine, effectiveDeviceRules, hugepageSize, pidsMax, rdmaLines,
 } from './convert';
+import { CGROUP_ROOT } from './host';
 import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
 
 const PERMISSION = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -245,6 +246,16 @@ export class V1Manager implements CgroupManager {
   isFrozen(): boolean {
     const d = this.ref.dirs.freezer;
     return !!d && readCgIfExists(d, 'freezer.state') === 'FROZEN';
+  }
+
+  frozenAt(): string | null {
+    // A new v1 cgroup starts in its parent's freezer state, which freezer.state shows.
+    for (let d = this.ref.dirs.freezer; d && d.startsWith(CGROUP_ROOT + '/'); d = path.dirname(d)) {
+      const st = readCgIfExists(d, 'freezer.state');
+      if (st === null) continue; // not created yet (or the hierarchy's root: never frozen)
+      return st === 'THAWED' ? null : d;
+    }
+    return null;
   }
 
   pids(): number[] {
