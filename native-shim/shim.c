@@ -16,6 +16,7 @@
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -968,6 +969,24 @@ static int early_op(const struct op *o)
 	return 0;
 }
 
+/* A new network namespace has only "lo", and it is down: bring it up, as runc does
+ * (127.0.0.1 is what services in a --network none container talk over). */
+static void loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fail("socket to bring up loopback", "", errno);
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		fail("get flags of", "lo", errno);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		fail("bring up", "lo", errno);
+	close(fd);
+}
+
 /* Namespace files are all opened first, then joined in order: once the mount namespace is
  * joined, /proc/<pid>/ns paths would resolve in the container's /proc. */
 static struct { int fd, type; const char *path; } ns_join[16];
@@ -1014,6 +1033,8 @@ static void __attribute__((noreturn)) run_stage1(void)
 		case OP_UNSHARE:
 			if (unshare(o.n[0]) < 0)
 				fail("create namespaces", "", errno);
+			if (o.n[0] & CLONE_NEWNET)
+				loopback_up();
 			break;
 		case OP_TIMENS_OFFSETS:
 			write_file("/proc/self/timens_offsets", o.s[0], 0);

@@ -285,3 +285,21 @@ describe.skipIf(skip)('errors callers parse (Docker maps them to exit 127/126)',
     expect(rt(BIN, ['state', name]).code).not.toBe(0);
   });
 });
+
+describe.skipIf(skip)('a new network namespace', () => {
+  for (const bin of runtimes) {
+    it(`${path.basename(bin)}: loopback is up and 127.0.0.1 answers`, () => {
+      const script = [
+        'busybox ip link show lo',
+        // A listener and a client over 127.0.0.1 (busybox nc; timeouts keep it from hanging).
+        '(busybox nc -l -p 5555 -w 5 > /tmp/got &) ; sleep 0.3',
+        'echo hello-lo | busybox nc -w 3 127.0.0.1 5555; sleep 0.3; echo "got: $(cat /tmp/got)"',
+      ].join('; ');
+      const b = specBundle('lo', ['sh', '-c', script], (c) => (c.root.readonly = false));
+      const r = rt(bin, ['run', '-b', b, id('lo')]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/m);
+      expect(r.stdout).toContain('got: hello-lo');
+    });
+  }
+});
