@@ -8,11 +8,11 @@ need=()
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 command -v python3 >/dev/null || need+=(python3)
 command -v podman >/dev/null || need+=(podman)   # test/integration/podman.test.ts drives tsrun through podman
-# test/integration/docker.test.ts and containerd.test.ts start private daemons of their own;
-# runc is the reference every caller scenario also runs against.
+[ -x /usr/sbin/runc ] || need+=(runc)            # test/integration/parity.test.ts runs runc side by side
+# test/integration/docker.test.ts and containerd.test.ts start private daemons of their own
+# and run every scenario against runc as well.
 [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || need+=(docker.io)
 [ -x /usr/bin/containerd ] && [ -x /usr/bin/ctr ] || need+=(containerd)
-[ -x /usr/sbin/runc ] || need+=(runc)
 command -v script >/dev/null || need+=(bsdutils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need[*]}"

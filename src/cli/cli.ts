@@ -3,7 +3,7 @@
 // when that command runs, so `state` or `kill` never load yargs, ajv or koffi.
 import type { GlobalOptions } from '../runtime/options';
 import { TsrunError } from '../common/errors';
-import * as log from '../runtime/log';
+import * as log from './log';
 import { COMMANDS, type Parsed } from './commands';
 import { fastParse } from './fastparse';
 import { write } from './output';
@@ -49,6 +49,7 @@ export function globalOptions(p: Parsed): GlobalOptions {
     debug: !!gl.debug,
     log: gl.log === undefined ? undefined : String(gl.log),
     logFormat: gl['log-format'] === 'json' ? 'json' : 'text',
+    logger: { warn: log.logWarn, debug: log.logDebug },
   };
 }
 

@@ -8,7 +8,7 @@ import { globalOptions, main, parse } from '../../src/cli/cli';
 import { fastParse } from '../../src/cli/fastparse';
 import { parseWithYargs } from '../../src/cli/yargs-cli';
 import { formatTable } from '../../src/runtime/list';
-import { formatLine } from '../../src/runtime/log';
+import { formatLine } from '../../src/cli/log';
 
 const viaYargs = (argv: string[]) => parseWithYargs(argv, () => 'tsrun version test');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-cli-'));

@@ -1,12 +1,10 @@
 // The cgroup interfaces every manager implements and callers hold (a leaf: v1.ts, v2.ts and
 // index.ts all import from here, so there is no type cycle between them).
-import type { Device, LinuxResources } from '../../oci/types';
+import type { LinuxResources } from '../../oci/types';
 import type { DeviceRule } from './convert';
 
 export interface ManagerExtras {
   rootless?: boolean;
-  /** linux.devices: each created device is also allowed in the device cgroup. */
-  linuxDevices?: Device[];
 }
 
 /** Serializable description of a container's cgroups, stored in state.json. */
@@ -34,6 +32,11 @@ export interface CgroupManager {
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;
+  /**
+   * Before apply(): the cgroup that would freeze a process joining now (the container's
+   * own, or the nearest existing ancestor whose state a new cgroup inherits), else null.
+   */
+  frozenAt(): string | null;
   /** Every pid in the container's cgroup (for kill --all and delete --force). */
   pids(): number[];
   /** Remove the directories (after the processes are gone). Never throws for ENOENT. */
@@ -61,6 +64,4 @@ export interface CgroupOptions {
   cgroupsPath?: string;
   systemd?: boolean;
   rootless?: boolean;
-  /** linux.devices: the devices the container gets are also allowed in its device cgroup. */
-  linuxDevices?: Device[];
 }

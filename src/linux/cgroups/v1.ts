@@ -4,12 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
-import type { Device, LinuxResources } from '../../oci/types';
+import type { LinuxResources } from '../../oci/types';
 import type { CgroupManager, CgroupRef, CgroupStats, ManagerExtras } from './types';
 import {
   type BlockIO, type DeviceRule, type Network, type Rdma,
   blkioThrottleWrites, deviceRuleLine, effectiveDeviceRules, hugepageSize, pidsMax, rdmaLines,
 } from './convert';
+import { CGROUP_ROOT } from './host';
 import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
 
 const PERMISSION = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -96,7 +97,7 @@ export class V1Manager implements CgroupManager {
   }
 
   private setDevices(r: LinuxResources): void {
-    const rules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+    const rules = effectiveDeviceRules(r.devices);
     this.deviceRules = rules;
     const d = this.ref.dirs.devices;
     if (!d) {
@@ -243,6 +244,16 @@ export class V1Manager implements CgroupManager {
   isFrozen(): boolean {
     const d = this.ref.dirs.freezer;
     return !!d && readCgIfExists(d, 'freezer.state') === 'FROZEN';
+  }
+
+  frozenAt(): string | null {
+    // A new v1 cgroup starts in its parent's freezer state, which freezer.state shows.
+    for (let d = this.ref.dirs.freezer; d && d.startsWith(CGROUP_ROOT + '/'); d = path.dirname(d)) {
+      const st = readCgIfExists(d, 'freezer.state');
+      if (st === null) continue; // not created yet (or the hierarchy's root: never frozen)
+      return st === 'THAWED' ? null : d;
+    }
+    return null;
   }
 
   pids(): number[] {

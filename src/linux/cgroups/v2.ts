@@ -10,6 +10,7 @@ import {
   sharesToWeight, swapV2, v2Bytes,
 } from './convert';
 import { attachDeviceRules } from './devices-bpf';
+import { CGROUP_ROOT } from './host';
 import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
 
 /**
@@ -82,7 +83,7 @@ export class V2Manager implements CgroupManager {
 
   set(r: LinuxResources): void {
     if (Array.isArray(r.devices)) {
-      this.deviceRules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+      this.deviceRules = effectiveDeviceRules(r.devices);
       attachDeviceRules(this.dir, this.deviceRules, { rootless: this.extras.rootless });
     }
     if (r.cpu) this.setCpu(r.cpu);
@@ -169,6 +170,16 @@ export class V2Manager implements CgroupManager {
 
   isFrozen(): boolean {
     return readCgIfExists(this.dir, 'cgroup.freeze') === '1';
+  }
+
+  frozenAt(): string | null {
+    // cgroup.events says "frozen 1" when the cgroup or an ancestor is frozen.
+    for (let d = this.dir; d.startsWith(CGROUP_ROOT + '/'); d = path.dirname(d)) {
+      const ev = readCgIfExists(d, 'cgroup.events');
+      if (ev === null) continue;
+      return /^frozen 1$/m.test(ev) || readCgIfExists(d, 'cgroup.freeze') === '1' ? d : null;
+    }
+    return null;
   }
 
   pids(): number[] {
