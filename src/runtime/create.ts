@@ -7,7 +7,7 @@ import { loadBundle } from '../oci/load';
 import type { IdMapping, Spec } from '../oci/types';
 import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
-import { loadNative, SYNC, type Native } from '../native/shim';
+import { childError, loadNative, SYNC, type Native } from '../native/shim';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { hookLog, runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
@@ -183,7 +183,7 @@ class Launch {
   private receive(step: string) {
     const m = this.native.recv(this.syncFd, STEP_TIMEOUT_MS);
     if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`, { code: ErrorCode.Timeout });
-    if (m.type === SYNC.ERROR) throw new TsrunError(m.text);
+    if (m.type === SYNC.ERROR) throw childError(m);
     if (m.type === 0) throw new TsrunError(`container init exited while ${step}`);
     return m;
   }

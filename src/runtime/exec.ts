@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
-import { exitCodeOf, loadNative, SYNC } from '../native/shim';
+import { childError, exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { parseJson } from '../oci/load';
@@ -69,13 +69,13 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     if (cgroup && !joined) cgroup.apply(stage1);
     native.send(syncFd, SYNC.GO);
     const m = native.recv(syncFd, 30_000);
-    if (!m || m.type !== SYNC.INIT_PID) throw new TsrunError(m?.type === SYNC.ERROR ? m.text : 'exec: joining the container failed');
+    if (!m || m.type !== SYNC.INIT_PID) throw m?.type === SYNC.ERROR ? childError(m) : new TsrunError('exec: joining the container failed');
     child = m.value;
     native.wait(stage1);
     native.send(syncFd, SYNC.GO);
     const ready = native.recv(syncFd, 30_000);
     if (!ready || ready.type !== SYNC.READY) {
-      throw new TsrunError(ready?.type === SYNC.ERROR ? ready.text : 'exec: the process died before exec');
+      throw ready?.type === SYNC.ERROR ? childError(ready) : new TsrunError('exec: the process died before exec');
     }
     if (o.pidfdSocket) {
       try {
