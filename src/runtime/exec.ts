@@ -13,7 +13,7 @@ import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
 import { readJsonFile } from '../common/read-input';
 import { checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
-import type { Logger, ProcessIo, RuntimeOptions } from './options';
+import type { LaunchDeps, Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -30,14 +30,14 @@ export interface ExecOptions {
   io?: ProcessIo;
 }
 
-export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
+export async function exec(g: RuntimeOptions, o: ExecOptions, deps: LaunchDeps = {}): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
   requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
   if (o.consoleSocket) checkSocket(o.consoleSocket);
-  const native = loadNative();
+  const native = deps.native ?? loadNative();
   const warnings: string[] = [];
   const plan = buildExecPlan({
     id: o.id,
@@ -51,7 +51,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     warnings,
   });
   for (const msg of warnings) g.logger?.warn(msg);
-  const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  const cgroup = rec.cgroup ? (deps.openCgroup ?? openCgroup)(rec.cgroup) : null;
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
   try {
