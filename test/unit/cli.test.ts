@@ -156,5 +156,7 @@ describe('output formats', () => {
     expect(formatLine('error', 'x "y"', 'text', true, t)).toBe('time="2026-01-02T03:04:05Z" level=error msg="x \\"y\\""\n');
     expect(formatLine('error', 'boom', 'text', false, t)).toBe('tsrun: boom\n');
     expect(formatLine('warning', 'hm', 'text', false, t)).toBe('tsrun: warning: hm\n');
+    // --debug lines keep runc's layout on stderr too (scripts grep them as runc's).
+    expect(formatLine('debug', 'hm', 'text', false, t)).toBe('time="2026-01-02T03:04:05Z" level=debug msg="hm"\n');
   });
 });
