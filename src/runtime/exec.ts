@@ -12,7 +12,7 @@ import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
 import { readJsonFile } from '../common/read-input';
 import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
-import type { Logger, ProcessIo, RuntimeOptions } from './options';
+import type { LaunchDeps, Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -33,7 +33,7 @@ export interface ExecOptions {
   ignorePaused?: boolean;
 }
 
-export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
+export async function exec(g: RuntimeOptions, o: ExecOptions, deps: LaunchDeps = {}): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
@@ -47,7 +47,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   if (o.pidfdSocket) checkSocket(o.pidfdSocket, '--pidfd-socket');
-  const native = loadNative();
+  const native = deps.native ?? loadNative();
   const warnings: string[] = [];
   const plan = buildExecPlan({
     id: o.id,
@@ -61,7 +61,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     warnings,
   });
   for (const msg of warnings) g.logger?.warn(msg);
-  const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  const cgroup = rec.cgroup ? (deps.openCgroup ?? openCgroup)(rec.cgroup) : null;
   g.logger?.debug?.(`exec ${o.id}: joining the namespaces of init pid ${rec.pid} to run ${JSON.stringify(o.process.args)}`);
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
