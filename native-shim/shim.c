@@ -16,6 +16,7 @@
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -158,23 +159,9 @@ static void send_msg(int type, int value, const char *text)
 		send(sync_fd, buf, sizeof m + len, MSG_NOSIGNAL);
 }
 
-/* Report "<what> <obj>: ENAME (description)" to the parent (or stderr once it is gone) and die. */
-static void __attribute__((noreturn)) fail(const char *what, const char *obj, int err)
+/* Report errmsg (err: its errno, or 0) to the parent (or stderr once it is gone) and die. */
+static void __attribute__((noreturn)) report(int err)
 {
-	char *p = errmsg, *end = errmsg + sizeof errmsg;
-	p = put(p, end, what);
-	if (obj && *obj) {
-		p = put(p, end, " ");
-		p = put(p, end, obj);
-	}
-	if (err) {
-		const char *name = strerrorname_np(err), *desc = strerrordesc_np(err);
-		p = put(p, end, ": ");
-		p = put(p, end, name ? name : "errno");
-		p = put(p, end, " (");
-		p = put(p, end, desc ? desc : "?");
-		p = put(p, end, ")");
-	}
 	if (sync_fd >= 0) {
 		send_msg(SYNC_ERROR, err, errmsg);
 	} else if (report_fd >= 0) {
@@ -185,6 +172,54 @@ static void __attribute__((noreturn)) fail(const char *what, const char *obj, in
 		write(2, "\n", 1);
 	}
 	_exit(1);
+}
+
+/* The errno text as Go prints it ("no such file or directory"): callers such as dockerd
+ * match runc's messages on these words. strerror's wording, first letter lowered. */
+static char *put_errtext(char *p, char *end, int err)
+{
+	const char *desc = strerrordesc_np(err);
+	char *start = p;
+	p = put(p, end, desc ? desc : "unknown error");
+	if (*start >= 'A' && *start <= 'Z')
+		*start += 'a' - 'A';
+	return p;
+}
+
+/* Report "<what> <obj>: ENAME (description)" and die. */
+static void __attribute__((noreturn)) fail(const char *what, const char *obj, int err)
+{
+	char *p = errmsg, *end = errmsg + sizeof errmsg;
+	p = put(p, end, what);
+	if (obj && *obj) {
+		p = put(p, end, " ");
+		p = put(p, end, obj);
+	}
+	if (err) {
+		const char *name = strerrorname_np(err);
+		p = put(p, end, ": ");
+		p = put(p, end, name ? name : "errno");
+		p = put(p, end, " (");
+		p = put_errtext(p, end, err);
+		p = put(p, end, ")");
+	}
+	report(err);
+}
+
+/* Go's exec.LookPath error, as runc prints it: exec: "<arg0>": <detail>[: <errno text>]. */
+static void __attribute__((noreturn)) fail_exec(const char *arg0, const char *detail, int err)
+{
+	char *p = errmsg, *end = errmsg + sizeof errmsg;
+	p = put(p, end, "exec: \"");
+	p = put(p, end, arg0);
+	p = put(p, end, "\": ");
+	p = put(p, end, detail);
+	if (err) {
+		if (*detail)
+			p = put(p, end, ": ");
+		put_errtext(p, end, err);
+	}
+	report(err);
 }
 
 static void wait_go(void)
@@ -864,17 +899,19 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 	struct stat st;
 	list_a = read_list(o->n[0]);
 	list_b = read_list(o->n[1]);
+	/* Checked here, at create, as runc does (with Go's exec.LookPath wording). */
 	const char *prog = find_program(list_a[0], o->s[0]);
-	if (!*prog) {
-		char *m = put(errmsg, errmsg + sizeof errmsg, "exec: \"");
-		m = put(m, errmsg + sizeof errmsg, list_a[0]);
-		put(m, errmsg + sizeof errmsg, "\": executable file not found in $PATH");
-		fail(errmsg, "", 0);
+	if (!*prog)
+		fail_exec(list_a[0], "executable file not found in $PATH", 0);
+	if (stat(prog, &st) < 0) {
+		int err = errno;
+		char *m = put(pathbuf, pathbuf + sizeof pathbuf, "stat ");
+		put(m, pathbuf + sizeof pathbuf, prog);
+		fail_exec(list_a[0], pathbuf, err);
 	}
-	if (stat(prog, &st) < 0)
-		fail("exec: stat", prog, errno);
-	if (!S_ISREG(st.st_mode))
-		fail("exec: not a regular file:", prog, EACCES);
+	/* LookPath's rule: a regular file with some execute bit; anything else is EACCES. */
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		fail_exec(list_a[0], "", EACCES);
 	/* From READY on, container processes may see this one: it holds no host fd but the
 	 * exec.fifo (O_PATH) and the container's own procfs. */
 	if (host_proc_fd >= 0)
@@ -898,15 +935,17 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 		close(fifo_fd);
 		report_fd = w;
 	}
+	reset_signals();
+	/* The filter is in force while the startContainer hooks run (runc: a profile that forbids
+	 * what a hook does makes `start` fail); without no_new_privs it was loaded earlier. */
+	if (seccomp_deferred)
+		load_seccomp();
 	for (int i = 0; i < n_start_hooks; i++) {
 		struct op h;
 		plan_p = start_hooks[i];
 		next_op(&h);
 		run_hook(&h);
 	}
-	reset_signals();
-	if (seccomp_deferred)
-		load_seccomp(); /* last: the filter may forbid everything but execve */
 	execve(prog, list_a, list_b);
 	fail("exec", prog, errno);
 }
@@ -1078,6 +1117,24 @@ static int early_op(const struct op *o)
 	return 0;
 }
 
+/* A new network namespace has only "lo", and it is down: bring it up, as runc does
+ * (127.0.0.1 is what services in a --network none container talk over). */
+static void loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fail("socket to bring up loopback", "", errno);
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		fail("get flags of", "lo", errno);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		fail("bring up", "lo", errno);
+	close(fd);
+}
+
 /* Namespace files are all opened first, then joined in order: once the mount namespace is
  * joined, /proc/<pid>/ns paths would resolve in the container's /proc. */
 static struct { int fd, type; const char *path; } ns_join[16];
@@ -1132,6 +1189,8 @@ static void __attribute__((noreturn, unused)) run_stage1(void)
 		case OP_UNSHARE:
 			if (unshare(o.n[0]) < 0)
 				fail("create namespaces", "", errno);
+			if (o.n[0] & CLONE_NEWNET)
+				loopback_up();
 			break;
 		case OP_TIMENS_OFFSETS:
 			write_file("/proc/self/timens_offsets", o.s[0], 0);

@@ -7,7 +7,7 @@ import { loadBundle } from '../oci/load';
 import type { IdMapping, Spec } from '../oci/types';
 import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
-import { loadNative, SYNC, type Native } from '../native/shim';
+import { childError, loadNative, SYNC, type Native } from '../native/shim';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { hookLog, runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
@@ -25,9 +25,11 @@ const STEP_TIMEOUT_MS = 60_000;
 export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
   const listen = listenFds();
-  if (o.preserveFds + listen) checkPreservedFds(o.preserveFds + listen, listen ? `--preserve-fds ${o.preserveFds} + LISTEN_FDS ${listen}` : `--preserve-fds ${o.preserveFds}`);
+  const preserve = o.preserveFds ?? 0;
+  if (preserve + listen) checkPreservedFds(preserve + listen, listen ? `--preserve-fds ${preserve} + LISTEN_FDS ${listen}` : `--preserve-fds ${preserve}`);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
   mark('bundle loaded and validated');
+  g.logger?.debug?.(`create ${o.id}: bundle ${bundleDir} validated, rootfs ${rootfs}`);
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
@@ -76,6 +78,10 @@ class Launch {
       systemd: !!this.g.systemdCgroup,
       rootless: this.g.rootless ?? process.geteuid?.() !== 0,
     });
+    // A process joining a frozen cgroup stops where it stands: stage 1 would never answer.
+    // Checked before this.cgroup is set, so the cleanup leaves that (pre-existing) cgroup alone.
+    const frozen = cgroup.frozenAt();
+    if (frozen) throw new TsrunError(`container's cgroup unexpectedly frozen: ${frozen} (thaw it first)`);
     this.cgroup = cgroup;
     // A provisional record before any cgroup directory exists: if this create is killed
     // from here on, `delete --force` finds the cgroups to remove (status "stopped").
@@ -88,10 +94,10 @@ class Launch {
       bundle: this.bundle,
       fifoPath: fifo,
       consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
-      noPivot: o.noPivot,
-      noNewKeyring: o.noNewKeyring,
-      preserveFds: o.preserveFds + listenFds(),
-      cgroupPath: cgroup.ref.path,
+      noPivot: !!o.noPivot,
+      noNewKeyring: !!o.noNewKeyring,
+      preserveFds: (o.preserveFds ?? 0) + listenFds(),
+      cgroup: cgroup.ref,
     });
     for (const msg of plan.warnings) this.g.logger?.warn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);
@@ -101,6 +107,7 @@ class Launch {
     this.stage1 = pid;
     this.syncFd = syncFd;
     if (!joined) cgroup.apply(pid);
+    this.g.logger?.debug?.(`create ${o.id}: stage 1 (pid ${pid}) in cgroup ${cgroup.ref.path}`);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
     cgroup.set({ ...resources, devices: resources.devices ?? [] });
@@ -123,6 +130,7 @@ class Launch {
     native.wait(this.stage1);
     this.stage1 = 0;
     mark('init cloned, stage 1 reaped');
+    this.g.logger?.debug?.(`create ${o.id}: container init is pid ${this.init}`);
 
     const rec = this.record(this.init, false);
     store.save(rec);
@@ -140,6 +148,7 @@ class Launch {
     const m = this.receive('setting up the container');
     mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
+    this.g.logger?.debug?.(`create ${o.id}: rootfs ready, init waits on exec.fifo`);
     native.close(syncFd);
     this.syncFd = -1;
     if (o.pidFile) writePidFile(o.pidFile, this.init);
@@ -166,7 +175,7 @@ class Launch {
   private receive(step: string) {
     const m = this.native.recv(this.syncFd, STEP_TIMEOUT_MS);
     if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`, { code: ErrorCode.Timeout });
-    if (m.type === SYNC.ERROR) throw new TsrunError(m.text);
+    if (m.type === SYNC.ERROR) throw childError(m);
     if (m.type === 0) throw new TsrunError(`container init exited while ${step}`);
     return m;
   }

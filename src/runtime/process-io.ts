@@ -54,6 +54,8 @@ export function writePidFile(file: string, pid: number): void {
   }
 }
 
+export function noop(): void {}
+
 /** What node's event loop opens at start-up (epoll, eventfds, io_uring...): never a caller's. */
 const NODE_OWN = /^anon_inode:\[(eventpoll|eventfd|io_uring|signalfd|timerfd|pidfd)\]$/;
 
@@ -88,7 +90,8 @@ export function checkPreservedFds(count: number, what: string): void {
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
-/** Pass the signals a foreground tsrun gets on to pid; returns the function that stops it. */
+/** Pass the signals a foreground tsrun gets on to pid; returns the function that stops it.
+ *  The library installs it only when the caller passes it (ProcessIo.forwardSignals). */
 export function forwardSignals(pid: number): () => void {
   const forward = (sig: NodeJS.Signals) => {
     try {
