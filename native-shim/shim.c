@@ -559,6 +559,9 @@ static void do_pivot(int mode)
 		fail("chdir", "/", errno);
 	close(root_fd);
 	root_fd = -1;
+	if (null_fd >= 0)
+		close(null_fd);
+	null_fd = -1;
 	/* The host's /proc is needed only where the init mounted no procfs of its own. */
 	if (proc_fd >= 0 && host_proc_fd >= 0) {
 		close(host_proc_fd);
@@ -1168,7 +1171,7 @@ static void join_namespaces(void)
 	n_ns_join = 0;
 }
 
-static void __attribute__((noreturn)) run_stage1(void)
+static void __attribute__((noreturn, unused)) run_stage1(void)
 {
 	struct op o;
 	struct statfs sf;
@@ -1242,38 +1245,107 @@ static int plan_kept_fds(void)
 	return kept;
 }
 
-/* Close every fd but stdio, the preserved ones (tsrun checked they are the caller's) and
- * keep. Runs first thing in the forked copy: none of node's or tsrun's fds (a host
- * cgroup.procs, sockets, state files, the event loop) lives on in stage 1 or the init,
- * where a container process with CAP_SYS_PTRACE could reach it through /proc/<pid>/fd, and
- * close-on-exec would be too late (the init chdir()s before its execve). Node marks even
- * inherited fds close-on-exec at start-up, so the flag cannot tell them apart. */
-static void close_own_fds(int keep, int kept)
+/* ---------- the launcher: this file again, as a static executable in a sealed memfd ----------
+ *
+ * Stage 1 and the init must never be copies of tsrun: a container process with
+ * CAP_SYS_PTRACE (or sharing their pid namespace) could open /proc/<pid>/exe, keep an
+ * O_PATH fd, and write the tsrun binary once nothing runs it (CVE-2019-5736); being
+ * non-dumpable does not stop CAP_SYS_PTRACE. So the forked child at once execs the
+ * launcher, a static build of this file (-DTSRUN_LAUNCHER, main() below) embedded in the
+ * shim library, from a memfd sealed against every change. /proc/<pid>/exe of every process
+ * a container can see is that memfd: nothing to write, and nothing that outlives the
+ * command. It also frees the created init from the Node image (RSS ~0.5 MiB, not ~3.5). */
+#if !defined(TSRUN_LAUNCHER) && !defined(TSRUN_LAUNCHER_BLOB)
+#error "the shim library embeds the launcher: build with -DTSRUN_LAUNCHER_BLOB=PATH (scripts/build.mjs)"
+#endif
+#ifdef TSRUN_LAUNCHER_BLOB
+__asm__(".section .rodata\n.balign 16\n.hidden tsrun_launcher_start\n.globl tsrun_launcher_start\n"
+	"tsrun_launcher_start:\n.incbin \"" TSRUN_LAUNCHER_BLOB "\"\n"
+	".hidden tsrun_launcher_end\n.globl tsrun_launcher_end\ntsrun_launcher_end:\n.previous\n");
+extern const unsigned char tsrun_launcher_start[], tsrun_launcher_end[];
+#endif
+
+static int launcher_fd = -1; /* the sealed memfd, made once per tsrun process */
+
+static int sealed_launcher(void)
 {
-	char buf[4096];
-	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		fail("open", "/proc/self/fd", errno);
-	for (;;) {
-		long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
-		if (n < 0)
-			fail("read", "/proc/self/fd", errno);
-		if (n == 0)
-			break;
-		for (long off = 0; off < n;) {
-			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
-			off += d->reclen;
-			if (d->name[0] < '0' || d->name[0] > '9')
-				continue;
-			int fd = 0;
-			for (const char *c = d->name; *c; c++)
-				fd = fd * 10 + (*c - '0');
-			if (fd >= kept && fd != keep && fd != dir)
-				close(fd);
+#ifdef TSRUN_LAUNCHER_BLOB
+	const unsigned char *p = tsrun_launcher_start;
+	size_t len = tsrun_launcher_end - tsrun_launcher_start;
+	int fd = memfd_create("tsrun-launcher", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w <= 0) {
+			int err = w < 0 ? errno : EIO;
+			close(fd);
+			return -err;
 		}
+		off += w;
 	}
-	close(dir);
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+#else
+	return -ENOSYS; /* the launcher itself never launches */
+#endif
 }
+
+/* In the forked copy of tsrun: keep stdio, the preserved fds (tsrun checked they are the
+ * caller's; node marks even those close-on-exec at start-up), the sync socket and the plan;
+ * every other fd (a host cgroup.procs, node's sockets and event loop) is made close-on-exec
+ * and goes with the exec, before this process can be seen by any container. */
+static void __attribute__((noreturn)) exec_launcher(int plan_fd)
+{
+	char a1[24], a2[24];
+	int kept = plan_kept_fds();
+	for (int fd = 0; fd < kept; fd++)
+		fcntl(fd, F_SETFD, 0);
+	if (syscall(SYS_close_range, kept, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		fail("close_range", "", errno);
+	if (fcntl(sync_fd, F_SETFD, 0) < 0 || fcntl(plan_fd, F_SETFD, 0) < 0)
+		fail("keep launch fds", "", errno);
+	put_int(a1, a1 + sizeof a1, sync_fd);
+	put_int(a2, a2 + sizeof a2, plan_fd);
+	char *argv[] = { "tsrun-launcher", a1, a2, NULL }, *envp[] = { NULL };
+	syscall(SYS_execveat, launcher_fd, "", argv, envp, AT_EMPTY_PATH);
+	fail("exec the sealed launcher", "", errno);
+}
+
+#ifdef TSRUN_LAUNCHER
+/* The launcher's entry: tsrun-launcher SYNC_FD PLAN_FD. Reads the plan, runs stage 1. */
+static int parse_fd(const char *s)
+{
+	int v = 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct stat st;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_NAME, "tsrun", 0, 0, 0);
+	if (argc != 3)
+		return 2;
+	sync_fd = parse_fd(argv[1]);
+	int plan_fd = parse_fd(argv[2]);
+	if (fstat(plan_fd, &st) < 0)
+		fail("read launch plan", "", errno);
+	void *p = mmap(NULL, st.st_size ? st.st_size : 1, PROT_READ, MAP_PRIVATE, plan_fd, 0);
+	if (p == MAP_FAILED)
+		fail("map launch plan", "", errno);
+	close(plan_fd);
+	plan_p = p;
+	plan_end = plan_p + st.st_size;
+	run_stage1();
+}
+#endif
 
 /* ---------- the API Node calls (through koffi) ---------- */
 
@@ -1295,8 +1367,25 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 {
 	int sv[2];
 	*joined = 0;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (launcher_fd < 0 && (launcher_fd = sealed_launcher()) < 0)
+		return launcher_fd;
+	int plan_fd = memfd_create("tsrun-plan", MFD_CLOEXEC);
+	if (plan_fd < 0)
 		return -errno;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(plan_fd, plan + off, len - off);
+		if (w <= 0) {
+			int err = w < 0 ? errno : EIO;
+			close(plan_fd);
+			return -err;
+		}
+		off += w;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		int err = errno;
+		close(plan_fd);
+		return -err;
+	}
 	pid_t pid = -1;
 	if (cgroup_fd >= 0) {
 		struct tsrun_clone_args ca;
@@ -1314,18 +1403,19 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 		int err = errno;
 		close(sv[0]);
 		close(sv[1]);
+		close(plan_fd);
 		return -err;
 	}
 	if (pid == 0) {
-		/* Until execve this process is a copy of tsrun: non-dumpable, so that no container
-		 * process can open /proc/<pid>/exe (the tsrun binary) or ptrace us. execve resets it. */
+		/* A copy of tsrun until the execveat below, which happens before it joins any
+		 * namespace: no container process ever sees it. Non-dumpable meanwhile. */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		sync_fd = sv[1];
 		plan_p = plan;
 		plan_end = plan + len;
-		close_own_fds(sync_fd, plan_kept_fds());
-		run_stage1();
+		exec_launcher(plan_fd);
 	}
+	close(plan_fd);
 	close(sv[1]);
 	*sync_out = sv[0];
 	return pid;
