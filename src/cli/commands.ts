@@ -121,6 +121,7 @@ export const COMMANDS: CommandDef[] = [
       { name: 'cap', alias: 'c', type: 'array', desc: 'add a capability to the bounding set for the process' },
       { name: 'preserve-fds', type: 'number', desc: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
       { name: 'ignore-paused', type: 'boolean', desc: 'allow exec in a paused container', hidden: true },
+      { name: 'cgroup', type: 'array', desc: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' },
     ],
   },
   {

@@ -53,5 +53,6 @@ async function execCommand(g: GlobalOptions, p: Parsed): Promise<number> {
     pidFile: (f['pid-file'] as string | undefined) || undefined,
     detach: !!f.detach,
     preserveFds: Number(f['preserve-fds'] ?? 0),
+    cgroups: (f.cgroup as string[] | undefined) ?? [],
   });
 }

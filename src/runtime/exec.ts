@@ -2,7 +2,7 @@
 // and the cgroup of the init, then gets the same process setup as the init (user, caps,
 // rlimits, cwd...). Foreground: wait for it and return its exit code; --detach: leave it.
 import * as path from 'node:path';
-import { openCgroup } from '../linux/cgroups';
+import { joinCgroupDirs, openCgroup, subCgroupTargets } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
 import { exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
@@ -25,7 +25,8 @@ export interface ExecOptions {
   pidFile?: string;
   detach: boolean;
   preserveFds: number;
-  /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
+  /** runc's --cgroup: [<controller>:]<path> sub-cgroups of the container's to join instead. */
+  cgroups?: string[];
 }
 
 export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
@@ -47,11 +48,15 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     seccomp: rec.config.linux?.seccomp,
   });
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  if (o.cgroups?.length && !rec.cgroup) throw new TsrunError('exec --cgroup: the container has no cgroup');
+  // Checked before anything starts (runc only finds out when it writes cgroup.procs).
+  const subCgroups = o.cgroups?.length && rec.cgroup ? subCgroupTargets(rec.cgroup, o.cgroups) : null;
   g.logger?.debug?.(`exec ${o.id}: joining the namespaces of init pid ${rec.pid} to run ${JSON.stringify(o.process.args)}`);
-  const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
+  const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, subCgroups ? null : cgroup);
   let child = 0;
   try {
-    if (cgroup && !joined) cgroup.apply(stage1);
+    if (subCgroups) joinCgroupDirs(subCgroups, stage1);
+    else if (cgroup && !joined) cgroup.apply(stage1);
     native.send(syncFd, SYNC.GO);
     const m = native.recv(syncFd, 30_000);
     if (!m || m.type !== SYNC.INIT_PID) throw new TsrunError(m?.type === SYNC.ERROR ? m.text : 'exec: joining the container failed');
