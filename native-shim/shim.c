@@ -70,6 +70,7 @@ static unsigned int seccomp_flags;
 static int seccomp_deferred;
 static char pathbuf[4096], pathbuf2[4096], tmpfsdata[4096];
 static const char *rootfs_path = "";
+static dev_t pty_rdev; /* the pty slave open_pty made the process's stdio */
 static char mountinfo[1 << 18];
 
 /* ---------- small helpers that need no libc state ---------- */
@@ -695,6 +696,9 @@ static void open_pty(const struct op *o)
 	slave = open_in_root(name, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		fail("open", name, errno);
+	struct stat st;
+	if (fstat(slave, &st) == 0)
+		pty_rdev = st.st_rdev;
 	if (o->n[0] > 0 && o->n[1] > 0) {
 		struct winsize ws = { .ws_row = o->n[0], .ws_col = o->n[1] };
 		ioctl(slave, TIOCSWINSZ, &ws);
@@ -763,6 +767,13 @@ static void set_user(const struct op *o)
 	/* Raw syscalls: glibc's wrappers would try to sync threads that do not exist here. */
 	if (syscall(SYS_setgroups, n, groups) < 0 && !(errno == EPERM && n == 0))
 		fail("setgroups", "", errno);
+	/* The pty was opened as root: hand it to the user (uid only: devpts chose the gid, tty),
+	 * as runc does, so that a non-root process can use its terminal. Best effort. */
+	for (int fd = 0; pty_rdev && fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == pty_rdev && st.st_uid != (uid_t)o->n[0])
+			fchown(fd, o->n[0], -1);
+	}
 	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
 	if (syscall(SYS_setresgid, o->n[1], o->n[1], o->n[1]) < 0)
 		fail("setgid", "", errno);
@@ -1285,3 +1296,15 @@ int tsrun_set_winsize(int fd, int rows, int cols)
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
 	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
 }
+
+/* Output side of a raw terminal (cfmakeraw, as runc's console.SetRaw): no output processing,
+ * so the container's \r\n is not turned into \r\r\n. Node's setRawMode keeps ONLCR. */
+int tsrun_tty_raw_output(int fd)
+{
+	struct termios t;
+	if (tcgetattr(fd, &t) < 0)
+		return -errno;
+	t.c_oflag &= ~OPOST;
+	return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
+}
+

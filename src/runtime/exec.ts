@@ -4,7 +4,9 @@
 import * as path from 'node:path';
 import { joinCgroupDirs, openCgroup, subCgroupTargets } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
-import { exitCodeOf, loadNative, SYNC } from '../native/shim';
+import { exitCodeOf, loadNative, type Native, SYNC } from '../native/shim';
+import { ConsoleReceiver, proxyTerminal } from './tty-proxy';
+import type { ContainerRecord } from './record';
 import type { Process } from '../oci/types';
 import { TsrunError, fsError } from '../common/errors';
 import { parseJson } from '../oci/load';
@@ -37,12 +39,30 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
+  // A terminal without --console-socket: tsrun takes the pty master and proxies it in the
+  // foreground, as `run` does (and runc's exec -t).
+  if (o.process.terminal && !o.consoleSocket) {
+    if (o.detach) throw new TsrunError('cannot allocate a terminal for a detached process without --console-socket');
+    const receiver = new ConsoleReceiver(native);
+    try {
+      return await execProcess(g, o, rec, native, receiver);
+    } finally {
+      receiver.close();
+    }
+  }
+  return execProcess(g, o, rec, native);
+}
+
+async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerRecord, native: Native, receiver?: ConsoleReceiver): Promise<number> {
+  // The pty starts with the caller's window size: the process may ask before the proxy runs.
+  if (receiver && process.stdout.isTTY) o = { ...o, process: { ...o.process, consoleSize: { height: process.stdout.rows, width: process.stdout.columns } } };
+  const consoleSocket = receiver?.socketPath ?? (o.consoleSocket && path.resolve(o.consoleSocket));
   const plan = buildExecPlan({
     id: o.id,
     initPid: rec.pid,
     namespaces: (rec.config.linux?.namespaces ?? []).map((n) => n.type),
     process: o.process,
-    consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
+    consoleSocket,
     noNewKeyring: true,
     preserveFds: o.preserveFds,
     seccomp: rec.config.linux?.seccomp,
@@ -84,10 +104,16 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     }
   }
   if (o.detach) return 0;
+  // The init sent the master while setting up, before it reported ready.
+  const tty = receiver ? proxyTerminal(native, receiver.receive()) : undefined;
   const stopForwarding = forwardSignals(child);
   try {
-    return exitCodeOf(await native.waitAsync(child));
+    const status = await native.waitAsync(child);
+    // Let the last output through: the master reports EOF/EIO once the slave side is gone.
+    if (tty) await Promise.race([tty.done, new Promise((r) => setTimeout(r, 1000))]);
+    return exitCodeOf(status);
   } finally {
+    tty?.stop();
     stopForwarding();
   }
 }

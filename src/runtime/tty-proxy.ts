@@ -10,6 +10,7 @@ export class ConsoleReceiver {
   readonly socketPath: string;
   private readonly dir: string;
   private readonly listenFd: number;
+  private closed = false;
 
   constructor(private native: Native) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-console-'));
@@ -27,6 +28,8 @@ export class ConsoleReceiver {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.native.close(this.listenFd);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -40,6 +43,8 @@ export function proxyTerminal(native: Native, master: number): { done: Promise<v
     if (process.stdout.isTTY) native.setWinsize(master, process.stdout.rows, process.stdout.columns);
   };
   if (raw) stdin.setRawMode(true);
+  // setRawMode(false) restores the whole saved termios, OPOST included.
+  if (raw && process.stdout.isTTY) native.rawOutput(1);
   resize();
   process.stdout.on('resize', resize);
   const onInput = (d: Buffer) => {

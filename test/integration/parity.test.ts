@@ -478,5 +478,24 @@ describe.skipIf(!!skip)('runc parity', () => {
       }
     }
   });
+
+  it('exec -t without --console-socket runs in the foreground on a pty the runtime proxies', async () => {
+    // script(1) gives the runtime a terminal of its own, of a known size.
+    const r = await both((rt) => {
+      const id = rt.started('tty');
+      const inner = `stty size; tty; stat -c %u:%g:%a $(tty); id -u; exit 3`;
+      const cmd = `stty rows 33 cols 101; ${rt.bin} --root ${rt.root} exec -t -u 1000:1000 ${id} sh -c '${inner}'; echo rc=$?; stty -a | grep -o -- '-*onlcr'`;
+      const res = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      // The terminal echoes a NUL as "^@" (one shows up under both runtimes).
+      return { code: res.status, out: res.stdout.replace(/\^@|[\0\r]/g, '') };
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.code).toBe(0);
+      // The caller's window size, the pts owned by the user (gid from devpts), the process's
+      // status, and the caller's terminal settings restored afterwards.
+      expect(res.out).toMatch(/^33 101\n\/dev\/pts\/\d+\n1000:5:620\n1000\nrc=3\nonlcr\n$/);
+    }
+    expect(r.tsrun.out).toBe(r.runc.out);
+  });
 });
 
