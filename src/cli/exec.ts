@@ -2,6 +2,7 @@
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
+import { callerIo } from './io';
 import { Store } from '../runtime/store';
 import type { Parsed } from './commands';
 
@@ -23,7 +24,7 @@ async function execCommand(g: GlobalOptions, p: Parsed): Promise<number> {
   const [id, ...cmd] = p.args;
   let proc: Process;
   if (f.process) {
-    proc = lib.loadProcessFile(String(f.process), new Store(g.root).load(id).config.process, (l) => g.logger?.warn(l));
+    proc = lib.loadProcessFile(String(f.process), new Store(g.root).load(id).config.process, g.logger);
   } else {
     if (!cmd.length) throw new TsrunError('exec: no command given (usage: tsrun exec <container-id> <command> [args...])');
     const base = new Store(g.root).load(id).config.process;
@@ -54,5 +55,8 @@ async function execCommand(g: GlobalOptions, p: Parsed): Promise<number> {
     detach: !!f.detach,
     preserveFds: Number(f['preserve-fds'] ?? 0),
     cgroups: (f.cgroup as string[] | undefined) ?? [],
+    pidfdSocket: (f['pidfd-socket'] as string | undefined) || undefined,
+    ignorePaused: !!f['ignore-paused'],
+    io: await callerIo(),
   });
 }

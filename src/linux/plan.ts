@@ -11,7 +11,9 @@ import { CAPABILITIES, capMask } from './capabilities';
 import { MS, parseMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
 import { compileSeccomp } from './seccomp';
-import { hostHierarchies } from './cgroups/host';
+import { hostHierarchies, ownCgroups } from './cgroups/host';
+import { dirIn } from './cgroups/paths';
+import type { CgroupRef } from './cgroups/types';
 import { HOOK_PHASE, MNT_IS_FILE, MNT_NO_CREATE, OP, PlanWriter } from './plan-wire';
 
 export const CLONE_FLAGS: Record<NamespaceType, number> = {
@@ -29,14 +31,14 @@ export interface PlanInput {
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
-  /** The container's cgroup path (for bind-mounting cgroupfs without a cgroup namespace). */
-  cgroupPath?: string;
+  /** The container's cgroups (for bind-mounting cgroupfs without a cgroup namespace). */
+  cgroup?: CgroupRef;
 }
 
 /** What a plan depends on besides the config: read by probeHost, faked by tests. */
 export interface HostFacts {
-  /** The host's cgroup v1 hierarchies (empty on pure v2), for cgroup mounts. */
-  cgroupV1: { mountpoint: string; controllers: string[] }[];
+  /** The host's cgroup v1 hierarchies (empty on pure v2), for cgroup mounts; ownDir: tsrun's own cgroup there. */
+  cgroupV1: { mountpoint: string; controllers: string[]; ownDir?: string }[];
   /** tsrun's own capability bounding set: the capabilities it may grant. */
   capBounding: bigint;
   appArmor: boolean;
@@ -69,13 +71,24 @@ export function probeHost(spec: Pick<Spec, 'process' | 'mounts' | 'linux'>, bund
   }
   const devMounted = mounts.some((m) => path.posix.normalize(m.destination) === '/dev');
   return {
-    cgroupV1: cgroupMount ? hostHierarchies().filter((h) => !h.v2) : [],
+    cgroupV1: cgroupMount ? v1Hierarchies() : [],
     capBounding: ownBoundingSet(),
     appArmor: proc?.apparmorProfile ? appArmorEnabled() : false,
     selinux: proc?.selinuxLabel || spec.linux?.mountLabel ? fs.existsSync('/sys/fs/selinux/enforce') : false,
     kcore: devMounted && fs.existsSync('/proc/kcore'),
     bindSources,
   };
+}
+
+/** The v1 hierarchies with tsrun's own cgroup in each (what a process it starts inherits). */
+function v1Hierarchies(): HostFacts['cgroupV1'] {
+  const own = ownCgroups();
+  return hostHierarchies()
+    .filter((h) => !h.v2)
+    .map((h) => {
+      const mine = h.controllers.map((c) => own.get(c)).find((p) => p !== undefined);
+      return { mountpoint: h.mountpoint, controllers: h.controllers, ownDir: mine === undefined ? undefined : dirIn(h, '', mine) };
+    });
 }
 
 function bindSource(m: Mount, bundle: string): string {
@@ -178,16 +191,20 @@ export function buildPlan(input: PlanInput, host: HostFacts = probeHost(input.sp
 
   addHooks(w, 'createContainer', spec.hooks?.createContainer);
   addHooks(w, 'startContainer', spec.hooks?.startContainer);
+  // Before pivot, so that no path is looked up in the container's /proc by name (the shim
+  // resolves /proc paths beneath the procfs it mounted, and /proc/self/fd links in the
+  // host's); read-only paths before masks, so a mask never lands in a tree made read-only
+  // after it.
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
+    w.op(OP.WRITE, [0], ['/proc/sys/' + key.replace(/\./g, '/'), value]);
+  }
+  for (const p of linux.readonlyPaths ?? []) w.op(OP.READONLY, [], [p]);
+  for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
   w.op(OP.PIVOT, [!mountNs ? 2 : input.noPivot ? 1 : 0]);
   if (mountNs && sharedRoot) w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
   for (const remount of readOnlyLast) remount();
 
   // ---- init: after pivot ----
-  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
-    w.op(OP.WRITE, [0], ['/proc/sys/' + key.replace(/\./g, '/'), value]);
-  }
-  for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
-  for (const p of linux.readonlyPaths ?? []) w.op(OP.READONLY, [], [p]);
   if (spec.root?.readonly) w.op(OP.REMOUNT_ROOT_RO);
   if (linux.personality) {
     const domain = (linux.personality as { domain?: string }).domain;
@@ -214,7 +231,8 @@ function addProcess(
     if (res === undefined) throw new TsrunError(`config.json: /process/rlimits/${i}/type: unknown rlimit "${r.type}"`);
     w.op(OP.RLIMIT, [res, rlimitValue(r.soft), rlimitValue(r.hard)]);
   }
-  if (!o.noNewKeyring) w.op(OP.KEYRING, [], [o.id]);
+  // Named as runc names it, so tools that look for a container's keyring find ours.
+  if (!o.noNewKeyring) w.op(OP.KEYRING, [], [`_ses.${o.id}`]);
   // A new session detaches the container from the caller's terminal (with a pty, OPEN_PTY did it).
   if (!proc.terminal && !o.exec) w.op(OP.SETSID);
   w.op(OP.CHDIR, [], [proc.cwd]);
@@ -251,7 +269,17 @@ function addProcess(
   const user = proc.user;
   w.op(OP.USER, [user.uid, user.gid, user.additionalGids?.length ?? 0]);
   for (const g of user.additionalGids ?? []) w.op(OP.STR, [g], [String(g)]);
-  w.op(OP.CAPS, [mask('effective'), mask('permitted'), mask('inheritable'), mask('ambient')]);
+  const permitted = mask('permitted');
+  const inheritable = mask('inheritable');
+  let ambient = mask('ambient');
+  // The kernel raises an ambient capability only if it is permitted and inheritable. runc 1.1
+  // ignores the failure (`runc spec` lists ambient caps but no inheritable set): drop them too.
+  const unraisable = ambient & ~(permitted & inheritable);
+  if (unraisable) {
+    o.warnings?.push(`ambient capabilities ${capNames(unraisable)} are not in both the permitted and inheritable sets: not raised`);
+    ambient &= ~unraisable;
+  }
+  w.op(OP.CAPS, [mask('effective'), permitted, inheritable, ambient]);
   w.op(OP.UMASK, [user.umask ?? 0o022]);
   if (proc.noNewPrivileges) w.op(OP.NO_NEW_PRIVS);
   if (seccompOp && proc.noNewPrivileges) seccompOp();
@@ -325,6 +353,8 @@ export interface ExecPlanInput {
   preserveFds: number;
   /** The container's linux.seccomp: an exec'd process gets the same filter. */
   seccomp?: unknown;
+  /** Filled with what was adjusted rather than failed on (the caller logs them). */
+  warnings?: string[];
 }
 
 /** `tsrun exec`: join every namespace of the container, then the same process setup as create. */
@@ -338,7 +368,7 @@ export function buildExecPlan(input: ExecPlanInput, host: HostFacts = probeHost(
   if (input.process.terminal) {
     w.op(OP.OPEN_PTY, [input.process.consoleSize?.height ?? 0, input.process.consoleSize?.width ?? 0, 1]);
   }
-  addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp }, host);
+  addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp, warnings: input.warnings }, host);
   return w.build();
 }
 
@@ -368,7 +398,7 @@ function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean, 
   const opts = parseMountOptions(m.options);
   const isBind = (opts.flags & MS.BIND) !== 0 || m.type === 'bind';
   if (m.type === 'cgroup' || m.type === 'cgroup2') {
-    addCgroupMount(w, m, opts.flags, cgroupNs, host, input.cgroupPath);
+    addCgroupMount(w, m, opts.flags, cgroupNs, host, input.cgroup);
     return undefined;
   }
   let source = m.source ?? '';
@@ -397,7 +427,7 @@ function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean, 
   return undefined;
 }
 
-function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, host: HostFacts, cgroupPath?: string) {
+function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, host: HostFacts, cg?: CgroupRef) {
   const dest = m.destination;
   const ro = flags & MS.RDONLY;
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
@@ -406,7 +436,7 @@ function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolea
   if (hierarchies.length === 0 || m.type === 'cgroup2') {
     // Pure v2: the container sees its own cgroup as the root (with a cgroup namespace), else bind it.
     if (cgroupNs) w.op(OP.MOUNT, [flags, 0, 0, 0], ['cgroup2', dest, 'cgroup2', '']);
-    else w.op(OP.MOUNT, [MS.BIND | MS.REC, ro ? MS.BIND | MS.REMOUNT | flags : 0, 0, 0], [path.join('/sys/fs/cgroup', cgroupPath ?? ''), dest, '', '']);
+    else w.op(OP.MOUNT, [MS.BIND | MS.REC, ro ? MS.BIND | MS.REMOUNT | flags : 0, 0, 0], [cg?.dirs.unified ?? path.join('/sys/fs/cgroup', cg?.path ?? ''), dest, '', '']);
     return;
   }
   // v1: a tmpfs with one mount per hierarchy, like runc.
@@ -416,7 +446,10 @@ function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolea
     if (cgroupNs) {
       w.op(OP.MOUNT, [base | ro, 0, 0, 0], ['cgroup', sub, 'cgroup', h.controllers.join(',')]);
     } else {
-      const src = path.join(h.mountpoint, cgroupPath ?? '');
+      // The directory the manager joined in this hierarchy (a relative or default cgroupsPath
+      // sits under tsrun's own cgroup, which differs per hierarchy), else the one inherited.
+      const joined = h.controllers.map((c) => cg?.dirs[c]).find((d) => d);
+      const src = joined ?? h.ownDir ?? path.join(h.mountpoint, cg?.path ?? '');
       w.op(OP.MOUNT, [MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | base | ro, 0, 0], [src, sub, '', '']);
     }
   }

@@ -7,11 +7,11 @@ import { loadBundle } from '../oci/load';
 import type { IdMapping, Spec } from '../oci/types';
 import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
-import { loadNative, SYNC, type Native } from '../native/shim';
+import { childError, loadNative, SYNC, type Native } from '../native/shim';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { hookLog, runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
-import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
+import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './process-io';
 import type { CreateOptions, RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
@@ -24,6 +24,9 @@ const STEP_TIMEOUT_MS = 60_000;
 
 export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
+  const listen = listenFds();
+  const preserve = o.preserveFds ?? 0;
+  if (preserve + listen) checkPreservedFds(preserve + listen, listen ? `--preserve-fds ${preserve} + LISTEN_FDS ${listen}` : `--preserve-fds ${preserve}`);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
   mark('bundle loaded and validated');
   g.logger?.debug?.(`create ${o.id}: bundle ${bundleDir} validated, rootfs ${rootfs}`);
@@ -75,6 +78,10 @@ class Launch {
       systemd: !!this.g.systemdCgroup,
       rootless: this.g.rootless ?? process.geteuid?.() !== 0,
     });
+    // A process joining a frozen cgroup stops where it stands: stage 1 would never answer.
+    // Checked before this.cgroup is set, so the cleanup leaves that (pre-existing) cgroup alone.
+    const frozen = cgroup.frozenAt();
+    if (frozen) throw new TsrunError(`container's cgroup unexpectedly frozen: ${frozen} (thaw it first)`);
     this.cgroup = cgroup;
     // A provisional record before any cgroup directory exists: if this create is killed
     // from here on, `delete --force` finds the cgroups to remove (status "stopped").
@@ -87,13 +94,14 @@ class Launch {
       bundle: this.bundle,
       fifoPath: fifo,
       consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
-      noPivot: o.noPivot,
-      noNewKeyring: o.noNewKeyring,
-      preserveFds: o.preserveFds + listenFds(),
-      cgroupPath: cgroup.ref.path,
+      noPivot: !!o.noPivot,
+      noNewKeyring: !!o.noNewKeyring,
+      preserveFds: (o.preserveFds ?? 0) + listenFds(),
+      cgroup: cgroup.ref,
     });
     for (const msg of plan.warnings) this.g.logger?.warn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);
+    if (o.pidfdSocket) checkSocket(o.pidfdSocket, '--pidfd-socket');
     mark('plan built');
 
     const { pid, syncFd, joined } = spawnInCgroup(native, plan.bytes, cgroup);
@@ -144,6 +152,13 @@ class Launch {
     this.g.logger?.debug?.(`create ${o.id}: rootfs ready, init waits on exec.fifo`);
     native.close(syncFd);
     this.syncFd = -1;
+    if (o.pidfdSocket) {
+      try {
+        native.sendPidfd(path.resolve(o.pidfdSocket), this.init);
+      } catch (e) {
+        throw new TsrunError(`--pidfd-socket: ${(e as Error).message}`, { code: ErrorCode.Usage });
+      }
+    }
     if (o.pidFile) writePidFile(o.pidFile, this.init);
   }
 
@@ -168,7 +183,7 @@ class Launch {
   private receive(step: string) {
     const m = this.native.recv(this.syncFd, STEP_TIMEOUT_MS);
     if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`, { code: ErrorCode.Timeout });
-    if (m.type === SYNC.ERROR) throw new TsrunError(m.text);
+    if (m.type === SYNC.ERROR) throw childError(m);
     if (m.type === 0) throw new TsrunError(`container init exited while ${step}`);
     return m;
   }

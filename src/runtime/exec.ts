@@ -4,17 +4,17 @@
 import * as path from 'node:path';
 import { joinCgroupDirs, openCgroup, subCgroupTargets } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
-import { exitCodeOf, loadNative, type Native, SYNC } from '../native/shim';
+import { childError, exitCodeOf, loadNative, type Native, SYNC } from '../native/shim';
 import { ConsoleReceiver, proxyTerminal } from './tty-proxy';
 import type { ContainerRecord } from './record';
 import type { Process } from '../oci/types';
-import { TsrunError, fsError } from '../common/errors';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { parseJson } from '../oci/load';
 import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
 import { readJsonFile } from '../common/read-input';
-import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
-import type { RuntimeOptions } from './options';
+import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
+import type { Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -25,8 +25,14 @@ export interface ExecOptions {
   process: Process;
   consoleSocket?: string;
   pidFile?: string;
-  detach: boolean;
-  preserveFds: number;
+  /** Return once the process runs (0) instead of waiting for its exit code. */
+  detach?: boolean;
+  preserveFds?: number;
+  io?: ProcessIo;
+  /** runc 1.2's --pidfd-socket: a unix socket that receives a pidfd of the new process. */
+  pidfdSocket?: string;
+  /** runc's --ignore-paused (exec into a paused container): refused with a clear error. */
+  ignorePaused?: boolean;
   /** runc's --cgroup: [<controller>:]<path> sub-cgroups of the container's to join instead. */
   cgroups?: string[];
 }
@@ -35,14 +41,22 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
+  if (status === 'paused' && o.ignorePaused) {
+    // runc lets the process join the frozen cgroup, where it freezes before its execve;
+    // tsrun would wait on it with no way to report. Refuse instead of hanging.
+    throw new TsrunError(`exec --ignore-paused: container ${o.id} is paused and tsrun does not exec into a frozen cgroup; resume it first`, { code: ErrorCode.BadStatus });
+  }
   requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
+  if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
+  if (o.pidfdSocket) checkSocket(o.pidfdSocket, '--pidfd-socket');
   const native = loadNative();
-  // A terminal without --console-socket: tsrun takes the pty master and proxies it in the
-  // foreground, as `run` does (and runc's exec -t).
+  // A terminal without --console-socket: tsrun takes the pty master and proxies it to the
+  // caller's terminal in the foreground, as `run` does (and runc's exec -t).
   if (o.process.terminal && !o.consoleSocket) {
     if (o.detach) throw new TsrunError('cannot allocate a terminal for a detached process without --console-socket');
+    if (!o.io?.terminal) throw new TsrunError('process.terminal is true: a console socket or the caller\'s terminal streams (io.terminal) are required', { code: ErrorCode.Usage });
     const receiver = new ConsoleReceiver(native);
     try {
       return await execProcess(g, o, rec, native, receiver);
@@ -54,19 +68,22 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
 }
 
 async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerRecord, native: Native, receiver?: ConsoleReceiver): Promise<number> {
+  const streams = receiver ? o.io!.terminal!() : undefined;
   // The pty starts with the caller's window size: the process may ask before the proxy runs.
-  if (receiver && process.stdout.isTTY) o = { ...o, process: { ...o.process, consoleSize: { height: process.stdout.rows, width: process.stdout.columns } } };
-  const consoleSocket = receiver?.socketPath ?? (o.consoleSocket && path.resolve(o.consoleSocket));
+  if (streams?.output.isTTY) o = { ...o, process: { ...o.process, consoleSize: { height: streams.output.rows, width: streams.output.columns } } };
+  const warnings: string[] = [];
   const plan = buildExecPlan({
     id: o.id,
     initPid: rec.pid,
     namespaces: (rec.config.linux?.namespaces ?? []).map((n) => n.type),
     process: o.process,
-    consoleSocket,
+    consoleSocket: receiver?.socketPath ?? (o.consoleSocket && path.resolve(o.consoleSocket)),
     noNewKeyring: true,
-    preserveFds: o.preserveFds,
+    preserveFds: o.preserveFds ?? 0,
     seccomp: rec.config.linux?.seccomp,
+    warnings,
   });
+  for (const msg of warnings) g.logger?.warn(msg);
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
   if (o.cgroups?.length && !rec.cgroup) throw new TsrunError('exec --cgroup: the container has no cgroup');
   // Checked before anything starts (runc only finds out when it writes cgroup.procs).
@@ -79,13 +96,20 @@ async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerReco
     else if (cgroup && !joined) cgroup.apply(stage1);
     native.send(syncFd, SYNC.GO);
     const m = native.recv(syncFd, 30_000);
-    if (!m || m.type !== SYNC.INIT_PID) throw new TsrunError(m?.type === SYNC.ERROR ? m.text : 'exec: joining the container failed');
+    if (!m || m.type !== SYNC.INIT_PID) throw m?.type === SYNC.ERROR ? childError(m) : new TsrunError('exec: joining the container failed');
     child = m.value;
     native.wait(stage1);
     native.send(syncFd, SYNC.GO);
     const ready = native.recv(syncFd, 30_000);
     if (!ready || ready.type !== SYNC.READY) {
-      throw new TsrunError(ready?.type === SYNC.ERROR ? ready.text : 'exec: the process died before exec');
+      throw ready?.type === SYNC.ERROR ? childError(ready) : new TsrunError('exec: the process died before exec');
+    }
+    if (o.pidfdSocket) {
+      try {
+        native.sendPidfd(path.resolve(o.pidfdSocket), child);
+      } catch (e) {
+        throw new TsrunError(`--pidfd-socket: ${(e as Error).message}`, { code: ErrorCode.Usage });
+      }
     }
     g.logger?.debug?.(`exec ${o.id}: process pid ${child} set up, exec'ing`);
   } catch (err) {
@@ -105,8 +129,8 @@ async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerReco
   }
   if (o.detach) return 0;
   // The init sent the master while setting up, before it reported ready.
-  const tty = receiver ? proxyTerminal(native, receiver.receive()) : undefined;
-  const stopForwarding = forwardSignals(child);
+  const tty = receiver && streams ? proxyTerminal(native, receiver.receive(), streams) : undefined;
+  const stopForwarding = o.io?.forwardSignals?.(child) ?? noop;
   try {
     const status = await native.waitAsync(child);
     // Let the last output through: the master reports EOF/EIO once the slave side is gone.
@@ -124,7 +148,7 @@ async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerReco
  * leaves out gets runc's defaults: user 0:0 and the container's capabilities; everything
  * else (env, rlimits, noNewPrivileges...) is not taken from the container.
  */
-export function loadProcessFile(file: string, container: Process | undefined, warn?: (line: string) => void): Process {
+export function loadProcessFile(file: string, container: Process | undefined, logger?: Logger): Process {
   let text: string;
   try {
     text = readJsonFile(file, '--process ');
@@ -134,7 +158,7 @@ export function loadProcessFile(file: string, container: Process | undefined, wa
   const name = path.basename(file);
   const doc = parseJson(text, name);
   validateProcess(doc, name);
-  checkExecProcess(doc, name, warn);
+  checkExecProcess(doc, name, (m) => logger?.warn(m));
   const p: Process = { ...doc };
   // The document may lack user or its ids although the type says otherwise.
   const u: Partial<Process['user']> = doc.user ?? {};
@@ -172,9 +196,13 @@ export function processFromFlags(
   if (f.additionalGids?.length) p.user.additionalGids = f.additionalGids;
   if (f.caps?.length) {
     const c = (p.capabilities ??= {});
-    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) {
+    for (const set of ['bounding', 'effective', 'permitted'] as const) {
       c[set] = [...new Set([...(c[set] ?? []), ...f.caps])];
     }
+    // runc (since 1.1.2, CVE-2022-29162) leaves the inheritable set alone, so its ambient
+    // raise of these fails and is ignored: ask for ambient only where it can be raised.
+    const inheritable = new Set(c.inheritable ?? []);
+    c.ambient = [...new Set([...(c.ambient ?? []), ...f.caps.filter((x) => inheritable.has(x))])];
   }
   if (f.noNewPrivs) p.noNewPrivileges = true;
   return p;

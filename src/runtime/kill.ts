@@ -4,10 +4,13 @@ import { killAll, openCgroup } from '../linux/cgroups';
 import { ErrorCode, TsrunError } from '../common/errors';
 import type { RuntimeOptions } from './options';
 import { allowed, requireStatus } from './lifecycle';
+import { parseSignal } from '../linux/signals';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
-export async function kill(g: RuntimeOptions, id: string, signal: number, all: boolean): Promise<void> {
+/** Send `signal` (a number or a name: 'TERM', 'SIGKILL', '9') to the init, or with `all` to every process of the container. */
+export async function kill(g: RuntimeOptions, id: string, sig: number | string = 'SIGTERM', all = false): Promise<void> {
+  const signal = typeof sig === 'string' ? parseSignal(sig) : sig;
   const store = new Store(g.root);
   const rec = store.load(id);
   const status = deriveStatus(rec, store);

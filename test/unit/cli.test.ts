@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { globalOptions, main, parse } from '../../src/cli/cli';
 import { fastParse } from '../../src/cli/fastparse';
 import { parseWithYargs } from '../../src/cli/yargs-cli';
-import { formatTable } from '../../src/runtime/list';
+import { formatTable } from '../../src/cli/format';
 import { formatLine } from '../../src/cli/log';
 
 const viaYargs = (argv: string[]) => parseWithYargs(argv, () => 'tsrun version test');
@@ -38,6 +38,17 @@ const VALID: string[][] = [
   ['features'],
   ['pause', 'c1'],
   ['kill', '--', 'c1', 'TERM'],
+  ['update', '--memory', '64m', '--pids-limit', '-1', '--cpu-quota', '-1', 'c1'],
+  ['update', '-r', '-', 'c1'],
+  ['checkpoint', '--leave-running', '--image-path', '/i', '--empty-ns', 'network', '--manage-cgroups-mode', 'soft', 'c1'],
+  ['restore', '-d', '-b', '/b', '--image-path', '/i', '--pid-file', 'p', 'c1'],
+  ['events', '--stats', 'c1'],
+  ['events', '--interval', '1s', 'c1'],
+  ['run', '--no-subreaper', '--pidfd-socket', '/p.sock', '-d', 'c1'],
+  ['exec', '--pidfd-socket', '/p.sock', '--ignore-paused', 'c1', 'true'],
+  ['ps', '-f', 'json', 'c1'],
+  ['ps', 'c1', '-ef'],
+  ['ps', '--format', 'table', 'c1', '-o', 'pid,comm', '--format', 'x'],
 ];
 
 describe('parsing', () => {
