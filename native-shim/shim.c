@@ -75,6 +75,9 @@ static unsigned short seccomp_len;
 static unsigned int seccomp_flags;
 static int seccomp_deferred;
 static char pathbuf[4096], pathbuf2[4096], tmpfsdata[4096];
+static const char *rootfs_path = "";
+static dev_t pty_rdev; /* the pty slave open_pty made the process's stdio */
+static char mountinfo[1 << 18];
 
 /* ---------- small helpers that need no libc state ---------- */
 
@@ -529,6 +532,80 @@ static void do_symlink(const struct op *o)
 	close(pfd);
 }
 
+/* Undo mountinfo's octal escapes (\040 for a space...) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* --no-pivot leaves the host's mounts in the container's mount namespace, below its chroot.
+ * A full procfs or sysfs mount there would let the container mount a fresh one of its own
+ * (the kernel's "mount too revealing" check looks at the namespace, not the chroot): detach
+ * every full proc/sysfs mount outside the rootfs first (or cover it where that is refused),
+ * as runc does. */
+static void hide_host_proc_sys(void)
+{
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("open", "/proc/self/mountinfo", errno);
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof mountinfo - 1 && (n = read(fd, mountinfo + len, sizeof mountinfo - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	if (len >= sizeof mountinfo - 1)
+		fail("read /proc/self/mountinfo: too large", "", E2BIG);
+	mountinfo[len] = 0;
+	size_t rlen = strlen(rootfs_path);
+	for (char *line = mountinfo, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		/* id parent maj:min root mountpoint options [optional...] - fstype source superopts */
+		char *f[5] = { 0 }, *sep = strstr(line, " - "), *p = line;
+		if (!sep)
+			continue;
+		*sep = 0;
+		for (int i = 0; i < 5 && p; i++) {
+			f[i] = p;
+			p = strchr(p, ' ');
+			if (p)
+				*p++ = 0;
+		}
+		char *fstype = sep + 3, *sp = strchr(fstype, ' ');
+		if (sp)
+			*sp = 0;
+		if (!f[4] || strcmp(f[3], "/") || (strcmp(fstype, "proc") && strcmp(fstype, "sysfs")))
+			continue;
+		unescape(f[4]);
+		if (!strncmp(f[4], rootfs_path, rlen) && (f[4][rlen] == 0 || f[4][rlen] == '/'))
+			continue;
+		/* Keep the unmount from propagating to the host. */
+		if (mount(NULL, f[4], NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue; /* below something already detached */
+			fail("make host mount rslave:", f[4], errno);
+		}
+		if (umount2(f[4], MNT_DETACH) < 0) {
+			if (errno != EINVAL && errno != EPERM)
+				fail("detach host mount", f[4], errno);
+			if (mount("tmpfs", f[4], "tmpfs", 0, NULL) < 0)
+				fail("cover host mount", f[4], errno);
+		}
+	}
+}
+
 static void do_pivot(int mode)
 {
 	if (mode == 2) {
@@ -536,6 +613,7 @@ static void do_pivot(int mode)
 		if (chroot(".") < 0)
 			fail("chroot", "", errno);
 	} else if (mode == 1) {
+		hide_host_proc_sys();
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			fail("move rootfs to /", "", errno);
 		if (chroot(".") < 0)
@@ -748,6 +826,9 @@ static void open_pty(const struct op *o)
 	slave = open_in_root(name, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		fail("open", name, errno);
+	struct stat st;
+	if (fstat(slave, &st) == 0)
+		pty_rdev = st.st_rdev;
 	if (o->n[0] > 0 && o->n[1] > 0) {
 		struct winsize ws = { .ws_row = o->n[0], .ws_col = o->n[1] };
 		ioctl(slave, TIOCSWINSZ, &ws);
@@ -816,6 +897,13 @@ static void set_user(const struct op *o)
 	/* Raw syscalls: glibc's wrappers would try to sync threads that do not exist here. */
 	if (syscall(SYS_setgroups, n, groups) < 0 && !(errno == EPERM && n == 0))
 		fail("setgroups", "", errno);
+	/* The pty was opened as root: hand it to the user (uid only: devpts chose the gid, tty),
+	 * as runc does, so that a non-root process can use its terminal. Best effort. */
+	for (int fd = 0; pty_rdev && fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == pty_rdev && st.st_uid != (uid_t)o->n[0])
+			fchown(fd, o->n[0], -1);
+	}
 	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
 	if (syscall(SYS_setresgid, o->n[1], o->n[1], o->n[1]) < 0)
 		fail("setgid", "", errno);
@@ -970,6 +1058,7 @@ static void __attribute__((noreturn)) run_init(void)
 				fail("bind mount rootfs", o.s[0], errno);
 			break;
 		case OP_CHROOT_PREP:
+			rootfs_path = o.s[0];
 			root_fd = open(o.s[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (root_fd < 0 || fchdir(root_fd) < 0)
 				fail("open rootfs", o.s[0], errno);
@@ -1524,6 +1613,17 @@ int tsrun_set_winsize(int fd, int rows, int cols)
 {
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
 	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
+/* Output side of a raw terminal (cfmakeraw, as runc's console.SetRaw): no output processing,
+ * so the container's \r\n is not turned into \r\r\n. Node's setRawMode keeps ONLCR. */
+int tsrun_tty_raw_output(int fd)
+{
+	struct termios t;
+	if (tcgetattr(fd, &t) < 0)
+		return -errno;
+	t.c_oflag &= ~OPOST;
+	return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
 }
 
 /* ---------- --pidfd-socket ---------- */

@@ -55,6 +55,7 @@ export class FakeNative implements Native {
     return { pid: this.child('stage1'), syncFd: FakeNative.SYNC_FD, joined: false };
   }
   readonly pidfds: { path: string; pid: number }[] = [];
+  rawOutput(_fd: number): void {}
   sendPidfd(path: string, pid: number): void {
     this.pidfds.push({ path, pid });
   }
