@@ -146,7 +146,7 @@ function launchPaths(tmp: string, f: Fixture): void {
   const { spec, bundleDir, rootfs } = loadBundle(bundle);
   let cgroup: CgroupRef | undefined;
   try {
-    cgroup = newCgroup({ id: 'warmup', cgroupsPath: spec.linux?.cgroupsPath, linuxDevices: spec.linux?.devices }).ref;
+    cgroup = newCgroup({ id: 'warmup', cgroupsPath: spec.linux?.cgroupsPath }).ref;
   } catch {
     /* a build host without cgroups */
   }

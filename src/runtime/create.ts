@@ -11,7 +11,7 @@ import { childError, loadNative, SYNC, type Native } from '../native/shim';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { hookLog, runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
-import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
+import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './process-io';
 import type { CreateOptions, RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
@@ -24,8 +24,12 @@ const STEP_TIMEOUT_MS = 60_000;
 
 export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
+  const listen = listenFds();
+  const preserve = o.preserveFds ?? 0;
+  if (preserve + listen) checkPreservedFds(preserve + listen, listen ? `--preserve-fds ${preserve} + LISTEN_FDS ${listen}` : `--preserve-fds ${preserve}`);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
   mark('bundle loaded and validated');
+  g.logger?.debug?.(`create ${o.id}: bundle ${bundleDir} validated, rootfs ${rootfs}`);
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
@@ -73,7 +77,6 @@ class Launch {
       cgroupsPath: spec.linux?.cgroupsPath,
       systemd: !!this.g.systemdCgroup,
       rootless: this.g.rootless ?? process.geteuid?.() !== 0,
-      linuxDevices: spec.linux?.devices,
     });
     // A process joining a frozen cgroup stops where it stands: stage 1 would never answer.
     // Checked before this.cgroup is set, so the cleanup leaves that (pre-existing) cgroup alone.
@@ -91,9 +94,9 @@ class Launch {
       bundle: this.bundle,
       fifoPath: fifo,
       consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
-      noPivot: o.noPivot,
-      noNewKeyring: o.noNewKeyring,
-      preserveFds: o.preserveFds + listenFds(),
+      noPivot: !!o.noPivot,
+      noNewKeyring: !!o.noNewKeyring,
+      preserveFds: (o.preserveFds ?? 0) + listenFds(),
       cgroup: cgroup.ref,
     });
     for (const msg of plan.warnings) this.g.logger?.warn(msg);
@@ -104,6 +107,7 @@ class Launch {
     this.stage1 = pid;
     this.syncFd = syncFd;
     if (!joined) cgroup.apply(pid);
+    this.g.logger?.debug?.(`create ${o.id}: stage 1 (pid ${pid}) in cgroup ${cgroup.ref.path}`);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
     cgroup.set({ ...resources, devices: resources.devices ?? [] });
@@ -126,6 +130,7 @@ class Launch {
     native.wait(this.stage1);
     this.stage1 = 0;
     mark('init cloned, stage 1 reaped');
+    this.g.logger?.debug?.(`create ${o.id}: container init is pid ${this.init}`);
 
     const rec = this.record(this.init, false);
     store.save(rec);
@@ -143,6 +148,7 @@ class Launch {
     const m = this.receive('setting up the container');
     mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
+    this.g.logger?.debug?.(`create ${o.id}: rootfs ready, init waits on exec.fifo`);
     native.close(syncFd);
     this.syncFd = -1;
     if (o.pidFile) writePidFile(o.pidFile, this.init);

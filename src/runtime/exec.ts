@@ -6,9 +6,13 @@ import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
 import { childError, exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
-import { TsrunError } from '../common/errors';
-import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
-import type { RuntimeOptions } from './options';
+import { TsrunError, fsError } from '../common/errors';
+import { parseJson } from '../oci/load';
+import { checkExecProcess } from '../oci/semantic';
+import { validateProcess } from '../oci/validate';
+import { readJsonFile } from '../common/read-input';
+import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
+import type { Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -19,9 +23,10 @@ export interface ExecOptions {
   process: Process;
   consoleSocket?: string;
   pidFile?: string;
-  detach: boolean;
-  preserveFds: number;
-  /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
+  /** Return once the process runs (0) instead of waiting for its exit code. */
+  detach?: boolean;
+  preserveFds?: number;
+  io?: ProcessIo;
 }
 
 export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
@@ -30,6 +35,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   const status = deriveStatus(rec, store);
   requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
+  if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
   const warnings: string[] = [];
@@ -40,12 +46,13 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     process: o.process,
     consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
     noNewKeyring: true,
-    preserveFds: o.preserveFds,
+    preserveFds: o.preserveFds ?? 0,
     seccomp: rec.config.linux?.seccomp,
     warnings,
   });
   for (const msg of warnings) g.logger?.warn(msg);
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  g.logger?.debug?.(`exec ${o.id}: joining the namespaces of init pid ${rec.pid} to run ${JSON.stringify(o.process.args)}`);
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
   try {
@@ -60,27 +67,62 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     if (!ready || ready.type !== SYNC.READY) {
       throw ready?.type === SYNC.ERROR ? childError(ready) : new TsrunError('exec: the process died before exec');
     }
+    g.logger?.debug?.(`exec ${o.id}: process pid ${child} set up, exec'ing`);
   } catch (err) {
-    for (const pid of [stage1, child]) {
-      if (!pid) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-        native.wait(pid);
-      } catch {
-        /* gone already */
-      }
-    }
+    for (const pid of [stage1, child]) if (pid) killAndReap(native, pid);
     throw err;
   } finally {
     native.close(syncFd);
   }
-  if (o.pidFile) writePidFile(o.pidFile, child);
+  if (o.pidFile) {
+    try {
+      writePidFile(o.pidFile, child);
+    } catch (err) {
+      // runc too: a process whose pid the caller cannot learn is not left running.
+      killAndReap(native, child);
+      throw err;
+    }
+  }
   if (o.detach) return 0;
-  const stopForwarding = forwardSignals(child);
+  const stopForwarding = o.io?.forwardSignals?.(child) ?? noop;
   try {
     return exitCodeOf(await native.waitAsync(child));
   } finally {
     stopForwarding();
+  }
+}
+
+/**
+ * `exec --process FILE`: a runtime-spec process document, checked like config.json's process
+ * (schema, then the same semantic rules; errors carry a JSON pointer into the file). What it
+ * leaves out gets runc's defaults: user 0:0 and the container's capabilities; everything
+ * else (env, rlimits, noNewPrivileges...) is not taken from the container.
+ */
+export function loadProcessFile(file: string, container: Process | undefined, logger?: Logger): Process {
+  let text: string;
+  try {
+    text = readJsonFile(file, '--process ');
+  } catch (err) {
+    throw err instanceof TsrunError ? err : fsError(`--process ${file}`, err);
+  }
+  const name = path.basename(file);
+  const doc = parseJson(text, name);
+  validateProcess(doc, name);
+  checkExecProcess(doc, name, (m) => logger?.warn(m));
+  const p: Process = { ...doc };
+  // The document may lack user or its ids although the type says otherwise.
+  const u: Partial<Process['user']> = doc.user ?? {};
+  p.user = { ...u, uid: u.uid ?? 0, gid: u.gid ?? 0 };
+  if (!p.capabilities && container?.capabilities) p.capabilities = JSON.parse(JSON.stringify(container.capabilities));
+  return p;
+}
+
+function killAndReap(native: ReturnType<typeof loadNative>, pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+    native.wait(pid);
+  } catch {
+    /* gone already */
   }
 }
 
