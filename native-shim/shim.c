@@ -23,6 +23,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -402,12 +403,132 @@ static void remount(const char *target, unsigned long flags, const char *what)
 	fail("remount", what, errno);
 }
 
+/* tmpcopyup: copy the tree at `from` into `to` (the new tmpfs), keeping owners, modes,
+ * times, symlinks and device nodes. Raw syscalls only; recursion bounded. */
+static char copy_link[4096];
+static void copy_tree(int from, int to, const char *what, int depth)
+{
+	char buf[2048];
+	if (depth > 64)
+		fail("tmpcopyup: directory tree too deep at", what, ELOOP);
+	for (;;) {
+		long n = syscall(SYS_getdents64, from, buf, sizeof buf);
+		if (n < 0)
+			fail("tmpcopyup: read directory", what, errno);
+		if (n == 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
+			off += d->reclen;
+			const char *name = d->name;
+			struct stat st;
+			if (!strcmp(name, ".") || !strcmp(name, ".."))
+				continue;
+			if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				fail("tmpcopyup: stat", name, errno);
+			if (S_ISDIR(st.st_mode)) {
+				if (mkdirat(to, name, 0700) < 0)
+					fail("tmpcopyup: mkdir", name, errno);
+				int f = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				int t = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (f < 0 || t < 0)
+					fail("tmpcopyup: open directory", name, errno);
+				copy_tree(f, t, name, depth + 1);
+				close(f);
+				close(t);
+			} else if (S_ISREG(st.st_mode)) {
+				int f = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+				int t = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+				if (f < 0 || t < 0)
+					fail("tmpcopyup: open", name, errno);
+				ssize_t w;
+				while ((w = sendfile(t, f, NULL, 1 << 20)) > 0)
+					;
+				if (w < 0)
+					fail("tmpcopyup: copy", name, errno);
+				close(f);
+				close(t);
+			} else if (S_ISLNK(st.st_mode)) {
+				ssize_t l = readlinkat(from, name, copy_link, sizeof copy_link - 1);
+				if (l < 0)
+					fail("tmpcopyup: readlink", name, errno);
+				copy_link[l] = 0;
+				if (symlinkat(copy_link, to, name) < 0)
+					fail("tmpcopyup: symlink", name, errno);
+			} else if (mknodat(to, name, st.st_mode, st.st_rdev) < 0) {
+				fail("tmpcopyup: mknod", name, errno);
+			}
+			/* Owner before mode (chown clears set-id bits); times last. */
+			if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+				fail("tmpcopyup: chown", name, errno);
+			if (!S_ISLNK(st.st_mode) && fchmodat(to, name, st.st_mode & 07777, 0) < 0)
+				fail("tmpcopyup: chmod", name, errno);
+			struct timespec ts[2] = { st.st_atim, st.st_mtim };
+			utimensat(to, name, ts, AT_SYMLINK_NOFOLLOW);
+		}
+	}
+}
+
+static int userns_fds[256]; /* OP_IDMAP_USERNS slots */
+static void write_file(const char *path, const char *content, int in_rootfs);
+
+/* A user namespace whose maps are uid_map/gid_map: a child is cloned into a new one, its
+ * maps are written from here (root of the parent namespace), its ns file is kept open. */
+static int make_userns(const char *uid_map, const char *gid_map)
+{
+	char p[64];
+	int pipefd[2], status;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		fail("pipe for id-mapped mount", "", errno);
+	pid_t pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		fail("create a user namespace for an id-mapped mount", "", errno);
+	if (pid == 0) {
+		char c;
+		close(pipefd[1]);
+		read(pipefd[0], &c, 1); /* until the parent is done with us */
+		_exit(0);
+	}
+	close(pipefd[0]);
+	char *e = put(p, p + sizeof p, "/proc/");
+	e = put_int(e, p + sizeof p, pid);
+	put(e, p + sizeof p, "/uid_map");
+	write_file(p, uid_map, 0);
+	put(e, p + sizeof p, "/gid_map");
+	write_file(p, gid_map, 0);
+	put(e, p + sizeof p, "/ns/user");
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("open", p, errno);
+	close(pipefd[1]);
+	waitpid(pid, &status, 0);
+	return fd;
+}
+
+/* idmap/ridmap: clone the source tree detached, id-map it, attach it at fd. */
+static void mount_idmapped(const char *src, int fd, int bits, const char *dst)
+{
+	int rec = bits & MNT_IDMAP_REC ? AT_RECURSIVE : 0;
+	int slot = (bits >> MNT_USERNS_SHIFT) & 0xff;
+	int tree = syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	if (tree < 0)
+		fail("clone mount tree of", src, errno);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns_fds[slot] };
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
+		fail("id-map mount of", src, errno);
+	if (syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		fail("attach id-mapped mount on", dst, errno);
+	close(tree);
+	close(userns_fds[slot]);
+	userns_fds[slot] = -1;
+}
+
 static void do_mount(const struct op *o)
 {
 	char fdp[64];
 	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
 	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
-	int bits = o->n[3];
+	int bits = o->n[3], lower = -1;
 	int is_proc = !strcmp(type, "proc") || !strcmp(type, "sysfs");
 	if (is_proc || !strcmp(type, "tmpfs")) {
 		int fd = open_in_root(dst, O_PATH | (is_proc ? O_NOFOLLOW : 0));
@@ -446,7 +567,16 @@ static void do_mount(const struct op *o)
 	int fd = open_in_root(dst, O_PATH);
 	if (fd < 0)
 		fail("open mount destination", dst, errno);
-	if (mount(*src ? src : NULL, fd_path(fd, fdp), *type ? type : NULL, flags, *data ? data : NULL) < 0) {
+	if (bits & MNT_TMPCOPYUP) {
+		/* Keep the rootfs directory reachable (a read-only tmpfs is made read-only only
+		 * after the root is set up: plan.ts). */
+		lower = open_in_root(dst, O_RDONLY | O_DIRECTORY);
+		if (lower < 0)
+			fail("tmpcopyup: open", dst, errno);
+	}
+	if (bits & MNT_IDMAP) {
+		mount_idmapped(src, fd, bits, dst);
+	} else if (mount(*src ? src : NULL, fd_path(fd, fdp), *type ? type : NULL, flags, *data ? data : NULL) < 0) {
 		int err = errno;
 		char *p = put(pathbuf, pathbuf + sizeof pathbuf, *type ? type : "bind");
 		p = put(p, pathbuf + sizeof pathbuf, " ");
@@ -456,6 +586,14 @@ static void do_mount(const struct op *o)
 		fail("mount", pathbuf, err);
 	}
 	close(fd);
+	if (lower >= 0) {
+		int upper = open_in_root(dst, O_RDONLY | O_DIRECTORY);
+		if (upper < 0)
+			fail("tmpcopyup: open", dst, errno);
+		copy_tree(lower, upper, dst, 0);
+		close(upper);
+		close(lower);
+	}
 	if (!strcmp(type, "proc") && proc_fd < 0) {
 		/* Keep the procfs itself: every later /proc write and mask resolves beneath it. If
 		 * the destination no longer leads to it (renamed meanwhile), fail closed. */
@@ -1069,6 +1207,16 @@ static void __attribute__((noreturn)) run_init(void)
 		case OP_MKDIR:
 			mkdir_all(o.s[0], o.n[0]);
 			break;
+		case OP_MOUNT_SETATTR: {
+			struct mount_attr attr = { .attr_set = (uint64_t)o.n[0], .attr_clr = (uint64_t)o.n[1] };
+			int fd = open_in_root(o.s[0], O_PATH);
+			if (fd < 0)
+				fail("open mount destination", o.s[0], errno);
+			if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+				fail("set recursive mount attributes of", o.s[0], errno);
+			close(fd);
+			break;
+		}
 		case OP_MKNOD:
 			do_mknod(&o);
 			break;
@@ -1208,6 +1356,11 @@ static void __attribute__((noreturn)) run_init(void)
 static int early_op(const struct op *o)
 {
 	switch (o->code) {
+	case OP_IDMAP_USERNS:
+		if (o->n[0] < 0 || o->n[0] >= (int64_t)(sizeof userns_fds / sizeof userns_fds[0]))
+			fail("too many id-mapped mounts", "", E2BIG);
+		userns_fds[o->n[0]] = make_userns(o->s[0], o->s[1]);
+		return 1;
 	case OP_OPEN_FIFO:
 		fifo_fd = open(o->s[0], O_PATH | O_CLOEXEC);
 		if (fifo_fd < 0)
