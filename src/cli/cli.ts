@@ -26,6 +26,9 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   exec: async () => (await import('./exec')).exec,
   spec: async () => (await import('./spec')).spec,
   features: async () => (await import('./features')).features,
+  ps: async () => (await import('./ps')).ps,
+  update: async () => (await import('./update')).update,
+  events: async () => (await import('./events')).events,
 };
 
 /** Parse argv (without node and script), or say why not: the code and what to print. */
@@ -49,7 +52,7 @@ export function globalOptions(p: Parsed): GlobalOptions {
     debug: !!gl.debug,
     log: gl.log === undefined ? undefined : String(gl.log),
     logFormat: gl['log-format'] === 'json' ? 'json' : 'text',
-    logger: { warn: log.logWarn, debug: log.logDebug },
+    logger: { warn: log.logWarn, error: log.logError, debug: log.logDebug },
   };
 }
 

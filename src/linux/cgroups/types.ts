@@ -2,6 +2,8 @@
 // index.ts all import from here, so there is no type cycle between them).
 import type { LinuxResources } from '../../oci/types';
 import type { DeviceRule } from './convert';
+import type { OomWatch } from './oom';
+import type { Stats } from './stats';
 
 export interface ManagerExtras {
   rootless?: boolean;
@@ -41,8 +43,10 @@ export interface CgroupManager {
   pids(): number[];
   /** Remove the directories (after the processes are gone). Never throws for ENOENT. */
   destroy(): void;
-  /** Usage counters for `events --stats`; sections the host lacks are absent. */
-  stats(): CgroupStats;
+  /** Usage counters in runc's `events` shape (stats.ts); files the host lacks read as 0. */
+  stats(): Stats;
+  /** Start watching for OOM kills (oom.ts); null where there is no memory controller. */
+  oomWatch(): OomWatch | null;
   /**
    * The ordered device rules of the last set() that carried linux.resources.devices.
    * v1: already written to devices.allow/deny. v2: NOT enforced by set(); a
@@ -50,13 +54,6 @@ export interface CgroupManager {
    * ref.dirs.unified by the native shim.
    */
   readonly deviceRules: DeviceRule[] | null;
-}
-
-/** Numbers in bytes / nanoseconds, shaped after runc's `events --stats`. */
-export interface CgroupStats {
-  memory?: { usage: number; max?: number; limit?: number; failcnt?: number };
-  pids?: { current: number; limit?: number };
-  cpu?: { total: number; user?: number; kernel?: number };
 }
 
 export interface CgroupOptions {

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
 import type { LinuxResources } from '../../oci/types';
-import type { CgroupManager, CgroupRef, CgroupStats, ManagerExtras } from './types';
+import type { CgroupManager, CgroupRef, ManagerExtras } from './types';
+import { oomWatchV2, type OomWatch } from './oom';
+import { statsV2, type Stats } from './stats';
 import {
   type BlockIO, type DeviceRule, type Network, type Rdma,
   blkioToIoWeight, cpuMaxV2, effectiveDeviceRules, hugepageSize, ioMaxLines, pidsMax, rdmaLines,
@@ -190,25 +192,11 @@ export class V2Manager implements CgroupManager {
     removeTree(this.dir);
   }
 
-  stats(): CgroupStats {
-    const s: CgroupStats = {};
-    const num = (f: string): number | undefined => {
-      if (!hasFile(this.dir, f)) return undefined;
-      const v = readCg(this.dir, f);
-      return v === 'max' ? undefined : Number(v);
-    };
-    if (hasFile(this.dir, 'memory.current')) {
-      s.memory = { usage: num('memory.current') ?? 0, max: num('memory.peak'), limit: num('memory.max') };
-    }
-    if (hasFile(this.dir, 'pids.current')) s.pids = { current: num('pids.current') ?? 0, limit: num('pids.max') };
-    if (hasFile(this.dir, 'cpu.stat')) {
-      const kv = new Map(readCg(this.dir, 'cpu.stat').split('\n').map((l) => l.split(' ') as [string, string]));
-      s.cpu = {
-        total: Number(kv.get('usage_usec') ?? 0) * 1000,
-        user: Number(kv.get('user_usec') ?? 0) * 1000,
-        kernel: Number(kv.get('system_usec') ?? 0) * 1000,
-      };
-    }
-    return s;
+  stats(): Stats {
+    return statsV2(this.dir);
+  }
+
+  oomWatch(): OomWatch {
+    return oomWatchV2(this.dir);
   }
 }
