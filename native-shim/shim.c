@@ -1025,8 +1025,27 @@ static void set_caps(const struct op *o)
 				fail("raise ambient capability", "", errno);
 }
 
+/* As runc does before it changes user: hand stdin/out/err to the process's uid (group kept),
+ * unless already its own or /dev/null. The caller made them as root (the shim's pipes, the
+ * pty), and a non-root process must be able to reopen them (`echo > /dev/stdout`, nginx's
+ * log symlinks, `tty` owned by the user). EINVAL/EPERM (not mapped in a user namespace)
+ * are ignored, as runc ignores them. */
+static void chown_stdio(uid_t uid)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0 || st.st_uid == uid)
+			continue;
+		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+			continue;
+		if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+			fail("chown stdio to the process user", "", errno);
+	}
+}
+
 static void set_user(const struct op *o)
 {
+	chown_stdio((uid_t)o->n[0]);
 	gid_t *groups = alloc_items(o->n[2], sizeof(gid_t));
 	struct op s;
 	long n = 0;
