@@ -126,6 +126,7 @@ export const COMMANDS: CommandDef[] = [
       { name: 'preserve-fds', type: 'number', desc: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
       { name: 'ignore-paused', type: 'boolean', desc: 'allow exec in a paused container (refused by tsrun with a clear error: the process would freeze before it starts)' },
       { name: 'pidfd-socket', type: 'string', desc: 'path to an AF_UNIX socket which will receive a file descriptor referencing the exec process (runc 1.2)' },
+      { name: 'cgroup', type: 'array', desc: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' },
     ],
   },
   {
