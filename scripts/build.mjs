@@ -6,7 +6,7 @@
 //                  `node build/tsrun.js` is the development entry)
 //   4. exe         bun build --compile --bytecode of a generated entry (build/exe-entry.mjs)
 //                  that embeds koffi.node and the shim and calls the bundle's runMain().
-//                  Bun comes from npm (@oven/bun-linux-x64, pinned in package-lock.json);
+//                  Bun comes from npm (@oven/bun-linux-x64-baseline, pinned in package-lock.json);
 //                  the executable is that bun binary with the environment doors it would
 //                  open to code injection renamed (see ENV_RENAMES) plus the bundle's bytecode.
 // Each step prints one line with its time. Steps whose inputs are unchanged are skipped
@@ -258,13 +258,19 @@ function preferRequire(names) {
 }
 
 // 4. the executable
-/** The bun binary from npm (a devDependency; no download at build or install time). */
+/**
+ * The bun binary from npm (a devDependency; no download at build or install time). The
+ * baseline build: it needs no AVX/AVX2 (x86-64-v2 is enough), so the executable runs on
+ * any x86-64 CPU of the last ~15 years (in this registry @oven/bun-linux-x64 1.4.4 is
+ * byte-identical to it; src/README.md "Start-up").
+ */
+const BUN_PACKAGE = '@oven/bun-linux-x64-baseline';
 function bunBinary() {
   let dir;
   try {
-    dir = path.dirname(require.resolve('@oven/bun-linux-x64/package.json'));
+    dir = path.dirname(require.resolve(`${BUN_PACKAGE}/package.json`));
   } catch {
-    throw new BuildError('@oven/bun-linux-x64 is not installed (npm install)');
+    throw new BuildError(`${BUN_PACKAGE} is not installed (npm install)`);
   }
   return path.join(dir, 'bin', 'bun');
 }

@@ -74,7 +74,7 @@ describe('dist/tsrun', () => {
     expect(r.stdout).toMatch(/^tsrun version .*\nbun: \d+\.\d+\.\d+\n$/s);
     expect(fs.existsSync(marker)).toBe(false);
     // The same preload is honoured by a plain bun (so the check above can fail).
-    const bun = path.join(path.dirname(require.resolve('@oven/bun-linux-x64/package.json')), 'bin', 'bun');
+    const bun = path.join(path.dirname(require.resolve('@oven/bun-linux-x64-baseline/package.json')), 'bin', 'bun');
     spawnSync(bun, ['--preload', preload, '-e', '0'], { cwd: '/' });
     expect(fs.existsSync(marker)).toBe(true);
     // And a command runs, with no timing output (.env was not read).
