@@ -6,7 +6,7 @@
  * TS resolves everything that needs lookup or allocation; the shim executes the ops in order
  * with raw syscalls. Ops before OP_CLONE_INIT run in "stage 1" (joins namespaces, creates the
  * user namespace, unshares the rest); ops after it run in the container init.
- * Keep the numbers in sync with src/linux/plan.ts (a unit test compares them).
+ * Keep the numbers in sync with src/linux/plan-wire.ts (a unit test compares them).
  */
 #ifndef TSRUN_PLAN_H
 #define TSRUN_PLAN_H

@@ -17,6 +17,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -41,7 +42,6 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-#define MAX_LIST 4096
 #define MAX_HOOKS 64
 
 struct op {
@@ -60,15 +60,15 @@ static char payload[65536]; /* from the parent: "<creating state>\0<created stat
 static const char *hook_state[3];
 static const uint8_t *start_hooks[MAX_HOOKS];
 static int n_start_hooks;
-static char *list_a[MAX_LIST], *list_b[MAX_LIST];   /* the process's argv and envp */
-static char *hook_a[MAX_LIST], *hook_b[MAX_LIST];   /* a hook's: hooks run after the process's lists are read */
+static char **list_a, **list_b;   /* the process's argv and envp */
+static char **hook_a, **hook_b;   /* a hook's: hooks run after the process's lists are read */
 static char hookmsg[4096], progbuf[4096];
 static char errmsg[4096];
 static struct sock_filter seccomp_prog[4096];
 static unsigned short seccomp_len;
 static unsigned int seccomp_flags;
 static int seccomp_deferred;
-static char pathbuf[4096], pathbuf2[4096];
+static char pathbuf[4096], pathbuf2[4096], tmpfsdata[4096];
 
 /* ---------- small helpers that need no libc state ---------- */
 
@@ -117,6 +117,20 @@ static char *put_int(char *p, char *end, long v)
 	} while (u);
 	while (i && p < end - 1)
 		*p++ = tmp[--i];
+	*p = 0;
+	return p;
+}
+
+static char *put_octal(char *p, char *end, unsigned v)
+{
+	char tmp[16];
+	int n = 0;
+	do
+		tmp[n++] = '0' + (v & 7);
+	while ((v >>= 3) && n < 15);
+	tmp[n++] = '0';
+	while (n > 0 && p < end - 1)
+		*p++ = tmp[--n];
 	*p = 0;
 	return p;
 }
@@ -316,6 +330,35 @@ static void do_mount(const struct op *o)
 	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
 	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
 	int bits = o->n[3];
+	int is_proc = !strcmp(type, "proc") || !strcmp(type, "sysfs");
+	if (is_proc || !strcmp(type, "tmpfs")) {
+		int fd = open_in_root(dst, O_PATH | (is_proc ? O_NOFOLLOW : 0));
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0) {
+			/* procfs/sysfs through a symlink has been an attack path: a directory only (runc). */
+			if (is_proc && !S_ISDIR(st.st_mode)) {
+				char *p = put(pathbuf, pathbuf + sizeof pathbuf, "mount ");
+				p = put(p, pathbuf + sizeof pathbuf, type);
+				p = put(p, pathbuf + sizeof pathbuf, " on ");
+				p = put(p, pathbuf + sizeof pathbuf, dst);
+				put(p, pathbuf + sizeof pathbuf, ": the destination must be an ordinary directory, not a symlink or file");
+				fail(pathbuf, "", 0);
+			}
+			/* A tmpfs takes the mode of the directory it covers unless mode= says otherwise
+			 * (the later option wins). */
+			if (!is_proc) {
+				char *p = put(tmpfsdata, tmpfsdata + sizeof tmpfsdata, "mode=");
+				p = put_octal(p, tmpfsdata + sizeof tmpfsdata, st.st_mode & 07777);
+				if (*data) {
+					p = put(p, tmpfsdata + sizeof tmpfsdata, ",");
+					put(p, tmpfsdata + sizeof tmpfsdata, data);
+				}
+				data = tmpfsdata;
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	if (!(bits & MNT_NO_CREATE)) {
 		if (bits & MNT_IS_FILE)
 			make_file(dst);
@@ -483,14 +526,26 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Collect the `count` OP_STR ops that follow into list (NULL-terminated). */
-static void read_list(char **list, int count)
+/* Anonymous memory for n items of size each: mmap is a plain syscall, safe in a copy of a
+ * multi-threaded process (malloc is not). Lists have no fixed cap: execve's E2BIG is the limit. */
+static void *alloc_items(size_t n, size_t size)
+{
+	void *p = mmap(NULL, n * size ? n * size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fail("allocate a list of", "items", errno);
+	return p;
+}
+
+/* Collect the `count` OP_STR ops that follow into a new NULL-terminated list. */
+static char **read_list(long count)
 {
 	struct op o;
-	int i = 0;
-	for (; i < count && i < MAX_LIST - 1 && next_op(&o); i++)
+	long i = 0;
+	char **list = alloc_items(count + 1, sizeof(char *));
+	for (; i < count && next_op(&o); i++)
 		list[i] = (char *)o.s[0];
 	list[i] = NULL;
+	return list;
 }
 
 /* Run a hook inside the container: state JSON on stdin, timeout in seconds (0 = none). */
@@ -499,8 +554,8 @@ static void run_hook(const struct op *o)
 	const char *phase = o->n[0] == 1 ? "createContainer" : "startContainer";
 	const char *state = hook_state[o->n[0]] ? hook_state[o->n[0]] : "{}";
 	int p[2], pidfd = -1, status;
-	read_list(hook_a, o->n[2]);
-	read_list(hook_b, o->n[3]);
+	hook_a = read_list(o->n[2]);
+	hook_b = read_list(o->n[3]);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		fail("pipe for hook", o->s[0], errno);
 	pid_t pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
@@ -623,12 +678,11 @@ static void set_caps(const struct op *o)
 
 static void set_user(const struct op *o)
 {
-	gid_t groups[MAX_LIST];
+	gid_t *groups = alloc_items(o->n[2], sizeof(gid_t));
 	struct op s;
-	int n = 0;
-	for (int i = 0; i < o->n[2] && next_op(&s); i++)
-		if (n < MAX_LIST)
-			groups[n++] = (gid_t)s.n[0];
+	long n = 0;
+	for (long i = 0; i < o->n[2] && next_op(&s); i++)
+		groups[n++] = (gid_t)s.n[0];
 	/* Raw syscalls: glibc's wrappers would try to sync threads that do not exist here. */
 	if (syscall(SYS_setgroups, n, groups) < 0 && !(errno == EPERM && n == 0))
 		fail("setgroups", "", errno);
@@ -713,8 +767,8 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 {
 	char fdp[64];
 	struct stat st;
-	read_list(list_a, o->n[0]);
-	read_list(list_b, o->n[1]);
+	list_a = read_list(o->n[0]);
+	list_b = read_list(o->n[1]);
 	const char *prog = find_program(list_a[0], o->s[0]);
 	if (!*prog) {
 		char *m = put(errmsg, errmsg + sizeof errmsg, "exec: \"");

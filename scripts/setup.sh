@@ -8,6 +8,7 @@ need=()
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 command -v python3 >/dev/null || need+=(python3)
 command -v podman >/dev/null || need+=(podman)   # test/integration/podman.test.ts drives tsrun through podman
+[ -x /usr/sbin/runc ] || need+=(runc)            # test/integration/parity.test.ts runs runc side by side
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need[*]}"
   apt-get update -qq

@@ -9,6 +9,8 @@ import { pathToFileURL } from 'node:url';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const BIN = process.env.TSRUN_BIN || path.join(REPO, 'dist/tsrun');
+/** Debian's runc, which tests that compare behaviour run beside tsrun when it is installed. */
+export const RUNC = '/usr/sbin/runc';
 
 /** Why this suite cannot run here, or undefined when it can. */
 export function skipReason(): string | undefined {
@@ -129,7 +131,8 @@ export class Suite {
   private readonly tag: string;
   private io = 0;
 
-  constructor(name: string) {
+  /** bin: the runtime this suite drives (default BIN; tests that compare with runc pass RUNC). */
+  constructor(name: string, readonly bin: string = BIN) {
     this.tag = `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tsrun-conf-${name}-`));
     this.root = path.join(this.tmp, 'state');
@@ -192,16 +195,17 @@ export class Suite {
    * Run the runtime with the suite's --root. stdio go to files, not pipes: a created
    * container inherits them, and waiting for a pipe to close would wait for the container.
    */
-  rt(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): RunResult {
+  rt(args: string[], opts: { cwd?: string; timeoutMs?: number; input?: string } = {}): RunResult {
     const n = ++this.io;
     const out = path.join(this.tmp, `io-${n}.out`);
     const err = path.join(this.tmp, `io-${n}.err`);
     const outFd = fs.openSync(out, 'w');
     const errFd = fs.openSync(err, 'w');
     try {
-      const r = spawnSync(BIN, ['--root', this.root, ...args], {
+      const r = spawnSync(this.bin, ['--root', this.root, ...args], {
         cwd: opts.cwd,
-        stdio: ['ignore', outFd, errFd],
+        stdio: [opts.input === undefined ? 'ignore' : 'pipe', outFd, errFd],
+        input: opts.input,
         timeout: opts.timeoutMs ?? 30_000,
         killSignal: 'SIGKILL',
       });
@@ -216,10 +220,10 @@ export class Suite {
   }
 
   /** Run and require success; the error carries the runtime's stderr. */
-  ok(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): RunResult {
+  ok(args: string[], opts: { cwd?: string; timeoutMs?: number; input?: string } = {}): RunResult {
     const r = this.rt(args, opts);
     if (r.code !== 0) {
-      throw new Error(`${path.basename(BIN)} ${args.join(' ')} failed (code ${r.code}, signal ${r.signal}): ${r.stderr.trim()}`);
+      throw new Error(`${path.basename(this.bin)} ${args.join(' ')} failed (code ${r.code}, signal ${r.signal}): ${r.stderr.trim()}`);
     }
     return r;
   }

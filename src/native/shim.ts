@@ -38,6 +38,8 @@ export interface Native {
   /** Accept one connection and return the fd it sends. */
   consoleReceive(listenFd: number, timeoutMs: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
+  /** A non-blocking, close-on-exec eventfd (cgroup v1 OOM notifications). */
+  eventfd(): number;
 }
 
 let native: Native | undefined;
@@ -61,6 +63,7 @@ export function loadNative(): Native {
   const close = libc.func('int close(int fd)');
   const mkfifo = libc.func('int mkfifo(const char *path, uint32_t mode)');
   const errnoLoc = libc.func('int *__errno_location()');
+  const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
   const strerrorname = libc.func('const char *strerrorname_np(int errnum)');
   const attachDev = shim.func(
     'int tsrun_attach_device_prog(const uint8_t *insns, size_t count, const char *cgroup_dir, _Out_ uint8_t *log, size_t loglen)',
@@ -129,6 +132,13 @@ export function loadNative(): Native {
     },
     setWinsize(fd, rows, cols) {
       setWinsize(fd, rows, cols);
+    },
+    eventfd() {
+      const EFD_CLOEXEC = 0o2000000;
+      const EFD_NONBLOCK = 0o4000;
+      const fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) as number;
+      if (fd < 0) throw new Error(`eventfd: ${name(lastErrno())}`);
+      return fd;
     },
     attachDeviceProgram(insns, cgroupDir) {
       const log = Buffer.alloc(65536);

@@ -1,10 +1,10 @@
 // `list`: every container under the root, in id order, with the owner of its state dir.
 import * as fs from 'node:fs';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
 import { cliState, deriveStatus, type CliState } from './status';
 import { Store } from './store';
 
-export function list(g: GlobalOptions): CliState[] {
+export function list(g: RuntimeOptions): CliState[] {
   const store = new Store(g.root);
   const out: CliState[] = [];
   for (const id of store.ids()) {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { CgroupManager } from '../linux/cgroups';
 import type { Native } from '../native/shim';
 import { mark } from '../common/timing';
-import { TsrunError, fsError } from '../common/errors';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
 
 /** --console-socket must name an existing unix socket. */
 export function checkSocket(p: string): void {
@@ -13,20 +13,44 @@ export function checkSocket(p: string): void {
   try {
     st = fs.statSync(p);
   } catch (err) {
-    throw fsError(`--console-socket ${p}`, err);
+    throw fsError(`--console-socket ${p}`, err, ErrorCode.Usage);
   }
-  if (!st.isSocket()) throw new TsrunError(`--console-socket ${p}: not a unix socket`);
+  if (!st.isSocket()) throw new TsrunError(`--console-socket ${p}: not a unix socket`, { code: ErrorCode.Usage });
 }
 
-/** Written atomically (temp file + rename) and only once the process exists: callers poll for it. */
+/** Written atomically (temp file + rename) and only once the process exists: callers poll for
+ *  it. The pid file's directory may be writable by others (/tmp): the temp file gets an
+ *  unpredictable name and is created exclusively without following symlinks, so nothing
+ *  planted there is ever written through; rename() replaces a symlink at the final name
+ *  itself, never its target. */
 export function writePidFile(file: string, pid: number): void {
   const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
-  try {
-    fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
-    fs.renameSync(tmp, abs);
-  } catch (err) {
-    throw fsError(`write pid file ${abs}`, err);
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+  for (let attempt = 0; ; attempt++) {
+    const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${Math.random().toString(36).slice(2)}`);
+    let fd: number;
+    try {
+      fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
+      throw fsError(`write pid file ${abs}`, err);
+    }
+    try {
+      try {
+        fs.writeSync(fd, String(pid));
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, abs);
+      return;
+    } catch (err) {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* renamed or gone */
+      }
+      throw fsError(`write pid file ${abs}`, err);
+    }
   }
 }
 

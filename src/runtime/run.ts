@@ -1,11 +1,11 @@
 // `run`: create + start, and in the foreground wait for the init, forwarding signals to it,
 // then delete the container (unless --keep) and return the exit code the shell would see.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readJsonFile } from '../common/read-input';
 import { exitCodeOf, loadNative } from '../native/shim';
 import { create } from './create';
 import { deleteContainer } from './delete';
-import type { GlobalOptions, RunOptions } from './options';
+import type { RuntimeOptions, RunOptions } from './options';
 import { start } from './start';
 import { Store } from './store';
 import { TsrunError } from '../common/errors';
@@ -15,14 +15,14 @@ import { forwardSignals } from './process-io';
 /** process.terminal of the bundle's config (validation happens in create). */
 function wantsTerminal(bundle: string): boolean {
   try {
-    return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'))?.process?.terminal === true;
+    return JSON.parse(readJsonFile(path.join(bundle, 'config.json'), ''))?.process?.terminal === true;
   } catch {
     return false; // create reports the real problem
   }
 }
 
 
-export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
+export async function run(g: RuntimeOptions, o: RunOptions): Promise<number> {
   // A terminal without --console-socket: tsrun holds the pty itself (foreground only).
   let receiver: ConsoleReceiver | undefined;
   if (!o.consoleSocket && wantsTerminal(o.bundle)) {

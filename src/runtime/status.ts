@@ -9,6 +9,9 @@ import { initAlive } from '../linux/proc';
 import type { Store } from './store';
 
 export function deriveStatus(rec: ContainerRecord, store: Store): Status {
+  // A provisional record: "creating" while its create runs; a dead creator left a stopped,
+  // never-started container for delete to clean up.
+  if (rec.pid === 0) return rec.creator && initAlive({ pid: rec.creator.pid, pidStartTime: rec.creator.startTime }) ? 'creating' : 'stopped';
   if (!initAlive(rec)) return 'stopped';
   if (rec.cgroup && isFrozen(rec)) return 'paused';
   return fs.existsSync(store.fifoPath(rec.id)) ? 'created' : 'running';

@@ -96,13 +96,13 @@ describe('Store records', () => {
     const root = path.join(tmp, 'r2');
     const s = new Store(root);
     expect(s.ids()).toEqual([]);
-    for (const id of ['b', 'a', 'c']) s.reserve(id);
+    for (const id of ['b', 'a', 'c', '.d']) s.reserve(id);
     fs.writeFileSync(path.join(root, 'stray-file'), '');
-    fs.mkdirSync(path.join(root, '.deleted-x'));
-    expect(s.ids()).toEqual(['a', 'b', 'c']);
+    fs.mkdirSync(path.join(root, '~deleted.x')); // a tomb: "~" is no id character
+    expect(s.ids()).toEqual(['.d', 'a', 'b', 'c']);
     s.remove('b');
     s.remove('b'); // missing is fine
-    expect(s.ids()).toEqual(['a', 'c']);
+    expect(s.ids()).toEqual(['.d', 'a', 'c']);
     s.reserve('b');
   });
 });

@@ -60,6 +60,10 @@ function write(level: Level, msg: string): void {
   const toFile = logsToFile();
   const line = formatLine(level, msg, config.format, toFile);
   try {
+    // Opened append-only, following symlinks as runc does: callers pass /dev/stderr,
+    // /proc/self/fd/N or a file in their own directory, and the path is theirs to choose
+    // (SECURITY.md: the command line is trusted; the pid file is the one path tsrun
+    // writes with a temp name, and that one is created O_EXCL|O_NOFOLLOW).
     if (fd === null) fd = toFile ? fs.openSync(config.file!, 'a', 0o644) : 2;
     fs.writeSync(fd, line);
   } catch {
