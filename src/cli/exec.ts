@@ -2,6 +2,7 @@
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
+import { callerIo } from './io';
 import { Store } from '../runtime/store';
 import type { Parsed } from './commands';
 
@@ -53,5 +54,6 @@ async function execCommand(g: GlobalOptions, p: Parsed): Promise<number> {
     pidFile: (f['pid-file'] as string | undefined) || undefined,
     detach: !!f.detach,
     preserveFds: Number(f['preserve-fds'] ?? 0),
+    io: await callerIo(),
   });
 }

@@ -178,9 +178,11 @@ export function buildPlan(input: PlanInput, host: HostFacts = probeHost(input.sp
   w.op(OP.CHROOT_PREP, [], [input.rootfs]);
 
   let devMounted = false;
+  const readOnlyLast: Array<() => void> = [];
   for (const m of spec.mounts ?? []) {
     if (path.posix.normalize(m.destination) === '/dev') devMounted = true;
-    addMount(w, m, input, newNs('cgroup'), host);
+    const later = addMount(w, m, input, newNs('cgroup'), host);
+    if (later) readOnlyLast.push(later);
   }
   addDevices(w, linux.devices ?? [], userNs, devMounted, host);
 
@@ -189,15 +191,20 @@ export function buildPlan(input: PlanInput, host: HostFacts = probeHost(input.sp
 
   addHooks(w, 'createContainer', spec.hooks?.createContainer);
   addHooks(w, 'startContainer', spec.hooks?.startContainer);
-  w.op(OP.PIVOT, [!mountNs ? 2 : input.noPivot ? 1 : 0]);
-  if (mountNs && sharedRoot) w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
-
-  // ---- init: after pivot ----
+  // Before pivot, so that no path is looked up in the container's /proc by name (the shim
+  // resolves /proc paths beneath the procfs it mounted, and /proc/self/fd links in the
+  // host's); read-only paths before masks, so a mask never lands in a tree made read-only
+  // after it.
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
     w.op(OP.WRITE, [0], ['/proc/sys/' + key.replace(/\./g, '/'), value]);
   }
-  for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
   for (const p of linux.readonlyPaths ?? []) w.op(OP.READONLY, [], [p]);
+  for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
+  w.op(OP.PIVOT, [!mountNs ? 2 : input.noPivot ? 1 : 0]);
+  if (mountNs && sharedRoot) w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
+  for (const remount of readOnlyLast) remount();
+
+  // ---- init: after pivot ----
   if (spec.root?.readonly) w.op(OP.REMOUNT_ROOT_RO);
   if (linux.personality) {
     const domain = (linux.personality as { domain?: string }).domain;
@@ -385,10 +392,14 @@ function addHooks(w: PlanWriter, kind: keyof typeof HOOK_PHASE, hooks: Hook[] | 
   }
 }
 
-function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean, host: HostFacts) {
+/** Emits the mount; returns the op to emit after the pivot for a mount made read-only last. */
+function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean, host: HostFacts): (() => void) | undefined {
   const opts = parseMountOptions(m.options);
   const isBind = (opts.flags & MS.BIND) !== 0 || m.type === 'bind';
-  if (m.type === 'cgroup' || m.type === 'cgroup2') return addCgroupMount(w, m, opts.flags, cgroupNs, host, input.cgroup);
+  if (m.type === 'cgroup' || m.type === 'cgroup2') {
+    addCgroupMount(w, m, opts.flags, cgroupNs, host, input.cgroup);
+    return undefined;
+  }
   let source = m.source ?? '';
   let bits = 0;
   if (isBind) {
@@ -401,9 +412,18 @@ function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean, 
     // A bind mount ignores other flags: apply them with a remount.
     const remount = rest ? MS.BIND | MS.REMOUNT | rest | (opts.flags & MS.REC) : 0;
     w.op(OP.MOUNT, [bindFlags, remount, opts.propagation, bits], [source, m.destination, '', '']);
-    return;
+    return undefined;
   }
-  w.op(OP.MOUNT, [opts.flags, 0, opts.propagation, bits], [source, m.destination, m.type ?? '', opts.data.join(',')]);
+  const data = opts.data.join(',');
+  if (opts.flags & MS.RDONLY && (m.type === 'tmpfs' || path.posix.normalize(m.destination) === '/dev')) {
+    // As runc: a read-only tmpfs (/dev above all) is mounted read-write so that what goes
+    // below it (/dev/pts, /dev/shm, device nodes, /dev/console) can be made, and is
+    // remounted read-only once the root is set up.
+    w.op(OP.MOUNT, [opts.flags & ~MS.RDONLY, 0, opts.propagation, bits], [source, m.destination, m.type ?? '', data]);
+    return w.opArgs(OP.MOUNT, [MS.REMOUNT | opts.flags, 0, 0, MNT_NO_CREATE], ['', m.destination, '', data]);
+  }
+  w.op(OP.MOUNT, [opts.flags, 0, opts.propagation, bits], [source, m.destination, m.type ?? '', data]);
+  return undefined;
 }
 
 function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, host: HostFacts, cg?: CgroupRef) {

@@ -1,5 +1,7 @@
 // The koffi binding: the only file that declares native functions (the shim's and libc's).
 // Loaded lazily by the commands that need it (create, run).
+import { constants as osConstants } from 'node:os';
+import { TsrunError } from '../common/errors';
 import { mark } from '../common/timing';
 import { loadKoffi, shimLibraryPath } from './loader';
 
@@ -156,6 +158,12 @@ export function loadNative(): Native {
 }
 
 /** Exit code of a process from its raw wait status, as a shell reports it. */
+/** A child's SYNC_ERROR message as an error: its text (one line) and its errno by name. */
+export function childError(m: { text: string; value: number }): TsrunError {
+  const errno = m.value > 0 ? Object.entries(osConstants.errno).find(([, v]) => v === m.value)?.[0] : undefined;
+  return new TsrunError(m.text, errno ? { errno } : {});
+}
+
 export function exitCodeOf(status: number): number {
   const sig = status & 0x7f;
   if (sig === 0) return (status >> 8) & 0xff;

@@ -6,11 +6,11 @@ import { loadBundle } from '../oci/load';
 import type { IdMapping, Spec } from '../oci/types';
 import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
-import { loadNative, SYNC, type Native } from '../native/shim';
+import { childError, loadNative, SYNC, type Native } from '../native/shim';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { hookLog, runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
-import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
+import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './process-io';
 import type { CreateOptions, RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
@@ -24,8 +24,12 @@ const STEP_TIMEOUT_MS = 60_000;
 
 export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
+  const listen = listenFds();
+  const preserve = o.preserveFds ?? 0;
+  if (preserve + listen) checkPreservedFds(preserve + listen, listen ? `--preserve-fds ${preserve} + LISTEN_FDS ${listen}` : `--preserve-fds ${preserve}`);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
   mark('bundle loaded and validated');
+  g.logger?.debug?.(`create ${o.id}: bundle ${bundleDir} validated, rootfs ${rootfs}`);
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
@@ -90,9 +94,9 @@ class Launch {
       bundle: this.bundle,
       fifoPath: fifo,
       consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
-      noPivot: o.noPivot,
-      noNewKeyring: o.noNewKeyring,
-      preserveFds: o.preserveFds + listenFds(),
+      noPivot: !!o.noPivot,
+      noNewKeyring: !!o.noNewKeyring,
+      preserveFds: (o.preserveFds ?? 0) + listenFds(),
       cgroup: cgroup.ref,
     });
     for (const msg of plan.warnings) this.g.logger?.warn(msg);
@@ -103,6 +107,7 @@ class Launch {
     this.stage1 = pid;
     this.syncFd = syncFd;
     if (!joined) cgroup.apply(pid);
+    this.g.logger?.debug?.(`create ${o.id}: stage 1 (pid ${pid}) in cgroup ${cgroup.ref.path}`);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
     cgroup.set({ ...resources, devices: resources.devices ?? [] });
@@ -125,6 +130,7 @@ class Launch {
     native.wait(this.stage1);
     this.stage1 = 0;
     mark('init cloned, stage 1 reaped');
+    this.g.logger?.debug?.(`create ${o.id}: container init is pid ${this.init}`);
 
     const rec = this.record(this.init, false);
     store.save(rec);
@@ -142,6 +148,7 @@ class Launch {
     const m = this.receive('setting up the container');
     mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
+    this.g.logger?.debug?.(`create ${o.id}: rootfs ready, init waits on exec.fifo`);
     native.close(syncFd);
     this.syncFd = -1;
     if (o.pidFile) writePidFile(o.pidFile, this.init);
@@ -168,7 +175,7 @@ class Launch {
   private receive(step: string) {
     const m = this.native.recv(this.syncFd, STEP_TIMEOUT_MS);
     if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`, { code: ErrorCode.Timeout });
-    if (m.type === SYNC.ERROR) throw new TsrunError(m.text);
+    if (m.type === SYNC.ERROR) throw childError(m);
     if (m.type === 0) throw new TsrunError(`container init exited while ${step}`);
     return m;
   }

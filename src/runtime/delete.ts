@@ -17,7 +17,7 @@ import { mark } from '../common/timing';
 /** How long delete waits for SIGKILLed processes to disappear. */
 const GONE_TIMEOUT_MS = 10_000;
 
-export async function deleteContainer(g: RuntimeOptions, id: string, force: boolean): Promise<void> {
+export async function deleteContainer(g: RuntimeOptions, id: string, force = false): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   if (!store.exists(id)) {

@@ -7,7 +7,8 @@
 import { openCgroup, type OomWatch, type Stats } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
 import { initAlive } from '../linux/proc';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
+import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -41,11 +42,11 @@ export function parseDuration(s: string): number | null {
   return neg ? -ms : ms;
 }
 
-export async function events(g: GlobalOptions, id: string, o: EventsOptions, emit: (e: ContainerEvent) => void): Promise<void> {
+export async function events(g: RuntimeOptions, id: string, o: EventsOptions, emit: (e: ContainerEvent) => void): Promise<void> {
   if (!(o.intervalMs > 0)) throw new TsrunError('duration interval must be greater than 0');
   const store = new Store(g.root);
   const rec = store.load(id);
-  if (deriveStatus(rec, store) === 'stopped') throw new TsrunError(`container with id ${id} is not running`);
+  requireStatus('events', deriveStatus(rec, store), id);
   if (!rec.cgroup) throw new TsrunError(`container ${id} has no cgroup: no stats or OOM events`);
   const mgr = openCgroup(rec.cgroup);
   if (o.stats) {

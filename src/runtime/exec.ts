@@ -1,19 +1,18 @@
 // `exec`: run another process in a created or running container. It joins every namespace
 // and the cgroup of the init, then gets the same process setup as the init (user, caps,
 // rlimits, cwd...). Foreground: wait for it and return its exit code; --detach: leave it.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
-import { exitCodeOf, loadNative, SYNC } from '../native/shim';
+import { childError, exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
 import { TsrunError, fsError } from '../common/errors';
 import { parseJson } from '../oci/load';
 import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
 import { readJsonFile } from '../common/read-input';
-import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
-import type { Logger, RuntimeOptions } from './options';
+import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
+import type { Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -24,9 +23,10 @@ export interface ExecOptions {
   process: Process;
   consoleSocket?: string;
   pidFile?: string;
-  detach: boolean;
-  preserveFds: number;
-  /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
+  /** Return once the process runs (0) instead of waiting for its exit code. */
+  detach?: boolean;
+  preserveFds?: number;
+  io?: ProcessIo;
 }
 
 export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
@@ -35,6 +35,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   const status = deriveStatus(rec, store);
   requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
+  if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
   const warnings: string[] = [];
@@ -45,26 +46,28 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     process: o.process,
     consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
     noNewKeyring: true,
-    preserveFds: o.preserveFds,
+    preserveFds: o.preserveFds ?? 0,
     seccomp: rec.config.linux?.seccomp,
     warnings,
   });
   for (const msg of warnings) g.logger?.warn(msg);
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  g.logger?.debug?.(`exec ${o.id}: joining the namespaces of init pid ${rec.pid} to run ${JSON.stringify(o.process.args)}`);
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
   try {
     if (cgroup && !joined) cgroup.apply(stage1);
     native.send(syncFd, SYNC.GO);
     const m = native.recv(syncFd, 30_000);
-    if (!m || m.type !== SYNC.INIT_PID) throw new TsrunError(m?.type === SYNC.ERROR ? m.text : 'exec: joining the container failed');
+    if (!m || m.type !== SYNC.INIT_PID) throw m?.type === SYNC.ERROR ? childError(m) : new TsrunError('exec: joining the container failed');
     child = m.value;
     native.wait(stage1);
     native.send(syncFd, SYNC.GO);
     const ready = native.recv(syncFd, 30_000);
     if (!ready || ready.type !== SYNC.READY) {
-      throw new TsrunError(ready?.type === SYNC.ERROR ? ready.text : 'exec: the process died before exec');
+      throw ready?.type === SYNC.ERROR ? childError(ready) : new TsrunError('exec: the process died before exec');
     }
+    g.logger?.debug?.(`exec ${o.id}: process pid ${child} set up, exec'ing`);
   } catch (err) {
     for (const pid of [stage1, child]) if (pid) killAndReap(native, pid);
     throw err;
@@ -81,7 +84,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     }
   }
   if (o.detach) return 0;
-  const stopForwarding = forwardSignals(child);
+  const stopForwarding = o.io?.forwardSignals?.(child) ?? noop;
   try {
     return exitCodeOf(await native.waitAsync(child));
   } finally {

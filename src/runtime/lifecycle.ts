@@ -4,7 +4,7 @@
 import { ErrorCode, TsrunError } from '../common/errors';
 import type { Status } from '../oci/types';
 
-export type Operation = 'start' | 'delete' | 'kill' | 'exec' | 'pause' | 'resume';
+export type Operation = 'start' | 'delete' | 'kill' | 'exec' | 'pause' | 'resume' | 'update' | 'events';
 
 interface Rule {
   allowed: readonly Status[];
@@ -25,6 +25,8 @@ export const LIFECYCLE: Readonly<Record<Operation, Rule>> = {
   exec: { allowed: ['created', 'running'], refusal: (s) => `cannot exec in a ${s} container` },
   pause: { allowed: ['created', 'running'], refusal: () => 'container not running' },
   resume: { allowed: ['paused'], refusal: () => 'container not paused' },
+  update: { allowed: ['creating', 'created', 'running', 'paused'], refusal: () => 'container not running' },
+  events: { allowed: ['creating', 'created', 'running', 'paused'], refusal: (_s, id) => `container with id ${id} is not running` },
 };
 
 export function allowed(op: Operation, status: Status): boolean {

@@ -54,9 +54,44 @@ export function writePidFile(file: string, pid: number): void {
   }
 }
 
+export function noop(): void {}
+
+/** What node's event loop opens at start-up (epoll, eventfds, io_uring...): never a caller's. */
+const NODE_OWN = /^anon_inode:\[(eventpoll|eventfd|io_uring|signalfd|timerfd|pidfd)\]$/;
+
+/**
+ * --preserve-fds N (and $LISTEN_FDS) pass fds 3..3+N-1 to the container: each must be one
+ * the caller passed. Called first thing in create and exec, before tsrun opens any file of
+ * its own, so the range can hold only inherited fds and node's start-up fds; those are
+ * refused. (The close-on-exec flag cannot tell them apart: node sets it on every inherited
+ * fd at start-up.) Node's start-up fds are its event loops' epoll and eventfd and their
+ * self-pipes, whose two ends both live in this process; a caller's pipe is refused only if
+ * it passed both ends too. The forked child closes everything outside the range.
+ */
+export function checkPreservedFds(count: number, what: string): void {
+  const links = new Map<number, string>();
+  for (const name of fs.readdirSync('/proc/self/fd')) {
+    try {
+      links.set(Number(name), fs.readlinkSync(`/proc/self/fd/${name}`));
+    } catch {
+      /* the fd readdir itself used */
+    }
+  }
+  const seen = new Map<string, number>();
+  for (const [fd, l] of links) if (fd > 2) seen.set(l, (seen.get(l) ?? 0) + 1);
+  for (let fd = 3; fd < 3 + count; fd++) {
+    const l = links.get(fd);
+    if (l === undefined) throw new TsrunError(`${what}: fd ${fd} was not passed to tsrun (it is not open)`);
+    if (NODE_OWN.test(l) || (l.startsWith('pipe:') && seen.get(l)! > 1)) {
+      throw new TsrunError(`${what}: fd ${fd} was not passed to tsrun (it is tsrun's own ${l})`);
+    }
+  }
+}
+
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
-/** Pass the signals a foreground tsrun gets on to pid; returns the function that stops it. */
+/** Pass the signals a foreground tsrun gets on to pid; returns the function that stops it.
+ *  The library installs it only when the caller passes it (ProcessIo.forwardSignals). */
 export function forwardSignals(pid: number): () => void {
   const forward = (sig: NodeJS.Signals) => {
     try {

@@ -5,11 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { openCgroup } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
 import { Store } from './store';
 
 /** Pids in the container's cgroup, ascending. A stopped container has none (not an error). */
-export function containerPids(g: GlobalOptions, id: string): number[] {
+export function containerPids(g: RuntimeOptions, id: string): number[] {
   const rec = new Store(g.root).load(id);
   if (!rec.cgroup) throw new TsrunError(`container ${id} has no cgroup: its processes cannot be listed`);
   return openCgroup(rec.cgroup).pids().sort((a, b) => a - b);

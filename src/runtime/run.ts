@@ -8,9 +8,9 @@ import { deleteContainer } from './delete';
 import type { RuntimeOptions, RunOptions } from './options';
 import { start } from './start';
 import { Store } from './store';
-import { TsrunError } from '../common/errors';
+import { ErrorCode, TsrunError } from '../common/errors';
 import { ConsoleReceiver, proxyTerminal } from './tty-proxy';
-import { forwardSignals } from './process-io';
+import { noop } from './process-io';
 
 /** process.terminal of the bundle's config (validation happens in create). */
 function wantsTerminal(bundle: string): boolean {
@@ -27,6 +27,7 @@ export async function run(g: RuntimeOptions, o: RunOptions): Promise<number> {
   let receiver: ConsoleReceiver | undefined;
   if (!o.consoleSocket && wantsTerminal(o.bundle)) {
     if (o.detach) throw new TsrunError('cannot allocate a terminal for a detached container without --console-socket');
+    if (!o.io?.terminal) throw new TsrunError('process.terminal is true: a console socket or the caller\'s terminal streams (io.terminal) are required', { code: ErrorCode.Usage });
     receiver = new ConsoleReceiver(loadNative());
   }
   try {
@@ -39,9 +40,9 @@ export async function run(g: RuntimeOptions, o: RunOptions): Promise<number> {
     await start(g, o.id);
     return 0;
   }
-  const tty = receiver ? proxyTerminal(loadNative(), receiver.receive()) : undefined;
+  const tty = receiver ? proxyTerminal(loadNative(), receiver.receive(), o.io!.terminal!()) : undefined;
   const pid = new Store(g.root).load(o.id).pid;
-  const stopForwarding = forwardSignals(pid);
+  const stopForwarding = o.io?.forwardSignals?.(pid) ?? noop;
   // The init is our child (stage 1 cloned it with CLONE_PARENT): wait for it off-thread.
   const exited = loadNative().waitAsync(pid);
   try {

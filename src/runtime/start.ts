@@ -24,8 +24,10 @@ export async function start(g: RuntimeOptions, id: string): Promise<void> {
     const status = deriveStatus(rec, store);
     requireStatus('start', status, id);
     mark('status derived');
+    g.logger?.debug?.(`start ${id}: releasing init pid ${rec.pid} (status ${status})`);
     await releaseInit(store, rec);
     mark('init released and exec\'d');
+    g.logger?.debug?.(`start ${id}: the container process runs`);
     runHooks('poststart', rec.config.hooks?.poststart, toState(rec, HOOKS.poststart.status), hookLog(g));
   });
 }

@@ -9,7 +9,8 @@ import { openCgroup } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
 import type { LinuxResources } from '../oci/types';
 import type { Logger } from './options';
-import type { GlobalOptions } from './options';
+import type { RuntimeOptions } from './options';
+import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -225,12 +226,12 @@ function checkRdt(req: UpdateRequest): void {
   throw new TsrunError('--l3-cache-schema/--mem-bw-schema: Intel RDT is not supported by tsrun (it creates no resctrl groups)');
 }
 
-export async function update(g: GlobalOptions, id: string, req: UpdateRequest): Promise<void> {
+export async function update(g: RuntimeOptions, id: string, req: UpdateRequest): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   await store.withLock(id, () => {
     const rec = store.load(id);
-    if (deriveStatus(rec, store) === 'stopped') throw new TsrunError('container not running');
+    requireStatus('update', deriveStatus(rec, store), id);
     checkRdt(req);
     if (!rec.cgroup) throw new TsrunError(`container ${id} has no cgroup: its resources cannot be updated`);
     const linux = (rec.config.linux ??= {});

@@ -249,3 +249,57 @@ describe.skipIf(skip)('a pre-existing frozen cgroup', () => {
     }
   }
 });
+
+describe.skipIf(skip)('errors callers parse (Docker maps them to exit 127/126)', () => {
+  // runc 1.1.5 checks process.args[0] at create, with Go's exec.LookPath wording.
+  const cases: [string, string][] = [
+    ['/nonexistent', 'exec: "/nonexistent": stat /nonexistent: no such file or directory'],
+    ['nosuchcmd', 'exec: "nosuchcmd": executable file not found in $PATH'],
+    ['/etc/passwd', 'exec: "/etc/passwd": permission denied'],
+    ['/etc', 'exec: "/etc": permission denied'],
+  ];
+  for (const bin of runtimes) {
+    for (const [arg0, msg] of cases) {
+      it(`${path.basename(bin)} create with args[0] ${arg0}: exit 1, "${msg}", nothing left`, () => {
+        const b = specBundle('argv0', [arg0]);
+        const name = id('argv0');
+        try {
+          const r = rt(bin, ['create', '-b', b, name]);
+          expect(r.code).toBe(1);
+          // runc logs logfmt: msg="... exec: \"x\": ..."
+          expect(r.stderr.replace(/\\"/g, '"')).toContain(msg);
+          expect(rt(bin, ['state', name]).code).not.toBe(0);
+        } finally {
+          rt(bin, ['delete', '-f', name]);
+        }
+      });
+    }
+  }
+
+  it('a failing syscall in the container setup carries the lowercase strerror text with the errno name', () => {
+    const b = specBundle('nodev', ['true'], (c) => c.mounts.push({ destination: '/x', type: 'nosuchfs', source: 'none' }));
+    const name = id('nodev');
+    const r = rt(BIN, ['run', '-b', b, name]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tsrun: mount nosuchfs none on \/x: ENODEV \(no such device\)$/m);
+    expect(rt(BIN, ['state', name]).code).not.toBe(0);
+  });
+});
+
+describe.skipIf(skip)('a new network namespace', () => {
+  for (const bin of runtimes) {
+    it(`${path.basename(bin)}: loopback is up and 127.0.0.1 answers`, () => {
+      const script = [
+        'busybox ip link show lo',
+        // A listener and a client over 127.0.0.1 (busybox nc; timeouts keep it from hanging).
+        '(busybox nc -l -p 5555 -w 5 > /tmp/got &) ; sleep 0.3',
+        'echo hello-lo | busybox nc -w 3 127.0.0.1 5555; sleep 0.3; echo "got: $(cat /tmp/got)"',
+      ].join('; ');
+      const b = specBundle('lo', ['sh', '-c', script], (c) => (c.root.readonly = false));
+      const r = rt(bin, ['run', '-b', b, id('lo')]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/m);
+      expect(r.stdout).toContain('got: hello-lo');
+    });
+  }
+});

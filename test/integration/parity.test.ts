@@ -114,6 +114,14 @@ async function both<T>(scenario: (rt: Runtime) => T | Promise<T>): Promise<{ run
   return { runc: await scenario(runc), tsrun: await scenario(tsrun) };
 }
 
+async function waitFor(fn: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** The last line of stderr without the runtime's prefix and log decoration. */
 const errLine = (r: Result) => r.stderr.trim().split('\n').pop() ?? '';
 
@@ -279,6 +287,101 @@ describe.skipIf(!!skip)('runc parity', () => {
         expect(res.sleeping).toBe(false);
       }
     });
+  });
+
+  it('kill --all SIG and signal 0 of a stopped container succeed; kill without --all does not', async () => {
+    const r = await both(async (rt) => {
+      const id = rt.id('killstopped');
+      const b = rt.bundle('killstopped', ['true']);
+      expect(rt.run(['run', '-d', '-b', b, id]).code).toBe(0);
+      await waitFor(() => JSON.parse(rt.run(['state', id]).stdout).status === 'stopped');
+      return [['--all', id, 'KILL'], ['--all', id, '0'], ['--all', id, 'TERM'], [id, 'KILL'], [id, '0']].map((a) => {
+        const res = rt.run(['kill', ...a]);
+        return { args: a.join(' ').replace(id, 'ID'), code: res.code, says: /container not running/.test(res.stderr) || res.stderr === '' };
+      });
+    });
+    expect(r.tsrun).toEqual(r.runc);
+    expect(r.tsrun.map((k) => k.code)).toEqual([0, 0, 0, 1, 1]);
+  });
+
+  it('seccomp is in force while the startContainer hooks run', async () => {
+    const hook = { path: '/bin/mkdir', args: ['mkdir', '/dev/shm/hooked'] };
+    const seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+    const r = await both((rt) =>
+      [true, false].map((noNewPrivileges) => {
+        const name = `seccomp-hook-${noNewPrivileges}`;
+        const b = rt.bundle(name, ['true'], (c) => {
+          c.process.noNewPrivileges = noNewPrivileges;
+          c.hooks = { startContainer: [hook] };
+          c.linux.seccomp = seccomp;
+        });
+        const blocked = rt.run(['run', '-b', b, rt.id(name)]);
+        // The control: the same hook without the profile succeeds.
+        const c = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+        delete c.linux.seccomp;
+        fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(c));
+        const allowed = rt.run(['run', '-b', b, rt.id(`${name}-ok`)]);
+        return { blocked: blocked.code, allowed: allowed.code, err: blocked.stderr };
+      }),
+    );
+    for (const res of [...r.runc, ...r.tsrun]) {
+      expect(res.blocked, res.err).not.toBe(0);
+      expect(res.allowed).toBe(0);
+    }
+    expect(r.tsrun[0].err).toMatch(/startContainer hook \/bin\/mkdir exited with status 1/);
+  });
+
+  it('--debug writes runc-style debug lines for create, start, exec and kill (text on stderr, json to --log)', async () => {
+    // runc may add fields (func=, file=, pid=) after msg.
+    const TEXT = /^time="[^"]+" level=debug msg=".*"/;
+    const r = await both((rt) => {
+      const id = rt.id('debug');
+      const b = rt.bundle('debug', ['sleep', '300']);
+      const log = path.join(tmp, `${rt.name}-debug.log`);
+      const text = [rt.run(['create', '-b', b, id], { global: ['--debug'] }), rt.run(['start', id], { global: ['--debug'] })];
+      const json = [rt.run(['exec', id, 'true'], { global: ['--debug', '--log', log, '--log-format', 'json'] })];
+      text.push(rt.run(['exec', id, 'true'], { global: ['--debug'] }));
+      text.push(rt.run(['kill', id, 'KILL'], { global: ['--debug'] }));
+      const lines = (res: Result) => res.stderr.split('\n').filter(Boolean);
+      return {
+        codes: [...text, ...json].map((x) => x.code),
+        text: text.map((x) => lines(x)),
+        json: fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+      };
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.codes).toEqual([0, 0, 0, 0, 0]);
+      // Nothing but debug lines on stderr; create and exec say something under both.
+      for (const out of res.text) for (const l of out) expect(l).toMatch(TEXT);
+      expect(res.text[0].length).toBeGreaterThan(0);
+      expect(res.text[2].length).toBeGreaterThan(0);
+      expect(res.json.length).toBeGreaterThan(0);
+      for (const j of res.json) {
+        expect(j.level).toBe('debug');
+        expect(typeof j.msg).toBe('string');
+        expect(j.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+      }
+    }
+    // runc 1.1.5 has nothing to say for start and kill; tsrun says what it signalled/released.
+    expect(r.tsrun.text[1].length).toBeGreaterThan(0);
+    expect(r.tsrun.text[3].length).toBeGreaterThan(0);
+  });
+
+  it('a read-only /dev tmpfs: /dev/pts, /dev/shm and the device nodes are made first, /dev is read-only last', async () => {
+    const r = await both((rt) => {
+      const id = rt.id('devro');
+      const script = 'test -c /dev/null && test -d /dev/pts && test -d /dev/shm && grep " /dev tmpfs " /proc/self/mounts | cut -d" " -f4 | cut -d, -f1 && touch /dev/x';
+      const b = rt.bundle('devro', ['sh', '-c', script], (c) => {
+        const dev = c.mounts.find((m: Config) => m.destination === '/dev');
+        dev.options.push('ro');
+      });
+      return rt.run(['run', '-b', b, id]);
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.stdout).toBe('ro\n');
+      expect(res.stderr).toMatch(/\/dev\/x: Read-only file system/);
+      expect(res.code).toBe(1);
+    }
   });
 });
 

@@ -45,6 +45,8 @@ describe('lifecycle table', () => {
       },
       pause: { creating: 'container not running', created: 'ok', running: 'ok', paused: 'container not running', stopped: 'container not running' },
       resume: { creating: 'container not paused', created: 'container not paused', running: 'container not paused', paused: 'ok', stopped: 'container not paused' },
+      update: { creating: 'ok', created: 'ok', running: 'ok', paused: 'ok', stopped: 'container not running' },
+      events: { creating: 'ok', created: 'ok', running: 'ok', paused: 'ok', stopped: 'container with id c1 is not running' },
     });
   });
 });

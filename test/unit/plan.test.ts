@@ -120,7 +120,10 @@ describe('whole plans (golden files in test/unit/fixtures/plans; update with vit
   };
   it('`tsrun spec` config on a pure v2 host', async () => {
     const plan = buildPlan({ ...base, spec: defaultSpec({ rootless: false }), consoleSocket: '/tmp/console.sock' }, HOST);
-    expect(plan.warnings).toEqual([]);
+    // runc's defaults ask for ambient caps with no inheritable set: the kernel cannot raise them.
+    expect(plan.warnings).toEqual([
+      'ambient capabilities CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE are not in both the permitted and inheritable sets: not raised',
+    ]);
     await expect(golden(decodePlan(plan.bytes))).toMatchFileSnapshot('fixtures/plans/default.txt');
   });
   it('`tsrun spec --rootless` config with a terminal of a given size on a v1 host', async () => {
@@ -137,6 +140,26 @@ describe('whole plans (golden files in test/unit/fixtures/plans; update with vit
     const plan = buildPlan({ ...base, spec, consoleSocket: '/tmp/console.sock' }, host);
     expect(plan.newUserNs).toBe(true);
     await expect(golden(decodePlan(plan.bytes))).toMatchFileSnapshot('fixtures/plans/rootless-v1-terminal.txt');
+  });
+  it('binds each v1 hierarchy\'s own container cgroup (they differ with a relative cgroupsPath), else the inherited one', () => {
+    const spec = defaultSpec({ rootless: false });
+    const host: HostFacts = {
+      ...HOST,
+      cgroupV1: [
+        { mountpoint: '/sys/fs/cgroup/memory', controllers: ['memory'], ownDir: '/sys/fs/cgroup/memory/svc' },
+        { mountpoint: '/sys/fs/cgroup/pids', controllers: ['pids'], ownDir: '/sys/fs/cgroup/pids' },
+        { mountpoint: '/sys/fs/cgroup/net_cls', controllers: ['net_cls'], ownDir: '/sys/fs/cgroup/net_cls/x' },
+      ],
+    };
+    const cgroup = { mode: 'v1' as const, path: '/svc/c1', dirs: { memory: '/sys/fs/cgroup/memory/svc/c1', pids: '/sys/fs/cgroup/pids/c1' } };
+    const binds = decodePlan(buildPlan({ ...base, spec, cgroup, consoleSocket: '/tmp/c.sock' }, host).bytes)
+      .filter((o) => o.op === 'MOUNT' && o.s[1].startsWith('/sys/fs/cgroup/'))
+      .map((o) => `${o.s[0]} -> ${o.s[1]}`);
+    expect(binds).toEqual([
+      '/sys/fs/cgroup/memory/svc/c1 -> /sys/fs/cgroup/memory',
+      '/sys/fs/cgroup/pids/c1 -> /sys/fs/cgroup/pids',
+      '/sys/fs/cgroup/net_cls/x -> /sys/fs/cgroup/net_cls',
+    ]);
   });
   it('joined namespaces, hooks, binds, devices, sysctls and the rest of the process', async () => {
     const spec: Spec = {
