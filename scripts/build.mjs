@@ -2,26 +2,16 @@
 // Build tsrun into ONE executable, dist/tsrun (a Bun single-file executable):
 //   1. validators  node scripts/gen-validators.mjs (if present)
 //   2. shim        cc native-shim/*.c -> build/libtsrun-shim.so
-<<<<<<< HEAD
 //   3. bundle      esbuild src/cli/main.ts -> build/tsrun.js (koffi external; runs on Node:
 //                  `node build/tsrun.js` is the development entry)
+//   3b. lib        the library entry: esbuild src/index.ts -> dist/lib/index.js (koffi
+//                  external, the shim copied beside it) and tsc declarations dist/lib/**/*.d.ts
+//                  (tsconfig.lib.json); package.json "exports" point there. Skipped with --entry.
 //   4. exe         bun build --compile --bytecode of a generated entry (build/exe-entry.mjs)
 //                  that embeds koffi.node and the shim and calls the bundle's runMain().
 //                  Bun comes from npm (@oven/bun-linux-x64-baseline, pinned in package-lock.json);
 //                  the executable is that bun binary with the environment doors it would
 //                  open to code injection renamed (see ENV_RENAMES) plus the bundle's bytecode.
-=======
-//   3. bundle      esbuild src/cli/main.ts -> build/tsrun.js (koffi external), and the
-//                  executable's entry src/boot.ts -> build/boot.js
-//   3b. lib        the library entry: esbuild src/index.ts -> dist/lib/index.js (koffi
-//                  external, the shim copied beside it) and tsc declarations dist/lib/**/*.d.ts
-//                  (tsconfig.lib.json); package.json "exports" point there. Skipped with --entry.
-//   4. train       node build/boot.js --train: run cli/warmup.ts once and save the V8 code
-//                  cache of every function it reached: build/tsrun.jscache (all commands)
-//                  and build/tsrun-<cmd>.jscache for state/start/kill/delete/list (src/boot.ts)
-//   5. sea         blob (main build/boot.js; assets tsrun.js, the caches, koffi.node,
-//                  the shim) injected into a copy of node
->>>>>>> main
 // Each step prints one line with its time. Steps whose inputs are unchanged are skipped
 // (content hashes in build/.stamps.json). Flags:
 //   --force           rebuild every step
@@ -429,15 +419,8 @@ async function main() {
     await step('validators', () => genValidators(o));
     await step('shim', () => buildShim(o));
     await step('bundle', () => bundle(o));
-<<<<<<< HEAD
-    if (o.exe) await step('exe', () => buildExe(o));
-=======
     await step('lib', () => buildLib(o));
-    if (o.sea) {
-      await step('train', () => trainCodeCache(o));
-      await step('sea', () => buildSea(o));
-    }
->>>>>>> main
+    if (o.exe) await step('exe', () => buildExe(o));
   } finally {
     saveStamps();
   }

@@ -41,6 +41,8 @@ delete env.NODE_EXTRA_CA_CERTS;
 
 /** command -> label -> [ms...] (label order kept from the first run). */
 const phases = new Map();
+/** "command label" -> [RSS MiB at that mark...]. */
+const rssOf = new Map();
 
 function tsrun(cmd, ...rest) {
   // stderr to a file: a created init inherits it and would hold a pipe open.
@@ -56,8 +58,10 @@ function tsrun(cmd, ...rest) {
   phases.set(cmd, rows);
   let last = 0;
   for (const m of text.matchAll(/^tsrun timing:\s+([\d.]+) ms\s+\(\+\s*([\d.]+)\)\s+(.*)$/gm)) {
-    const label = m[3].replace(/\(code cache: (\w+) \w+\)/, '(code cache: $1)');
+    const rss = /^(.*) \[rss ([\d.]+) MiB\]$/.exec(m[3]);
+    const label = rss ? rss[1] : m[3];
     (rows.get(label) ?? rows.set(label, []).get(label)).push(Number(m[2]));
+    if (rss) (rssOf.get(`${cmd} ${label}`) ?? rssOf.set(`${cmd} ${label}`, []).get(`${cmd} ${label}`)).push(Number(rss[2]));
     last = Number(m[1]);
   }
   (rows.get('total') ?? rows.set('total', []).get('total')).push(last);
@@ -87,8 +91,11 @@ try {
   }
   console.log(`## tsrun phases (median of ${N}, ms; ${os.hostname()}, ${os.cpus().length} CPUs, node ${process.version})\n`);
   for (const [cmd, rows] of phases) {
-    console.log(`| \`${cmd}\` phase | ms |\n|---|---:|`);
-    for (const [label, xs] of rows) console.log(`| ${label === 'total' || label === 'wall' ? `**${label}**` : label} | ${median(xs).toFixed(1)} |`);
+    console.log(`| \`${cmd}\` phase | ms | RSS after (MiB) |\n|---|---:|---:|`);
+    for (const [label, xs] of rows) {
+      const rss = rssOf.get(`${cmd} ${label}`);
+      console.log(`| ${label === 'total' || label === 'wall' ? `**${label}**` : label} | ${median(xs).toFixed(1)} | ${rss ? median(rss).toFixed(1) : ''} |`);
+    }
     console.log('');
   }
 } finally {

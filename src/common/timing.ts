@@ -1,15 +1,25 @@
 // Phase timings for profiling: with TSRUN_TIMING=1 in the environment, tsrun prints to
 // stderr, at exit, the milliseconds since the process started (process.uptime()) at which
 // each marked phase ended (plus Node's bootstrap milestones on Node; Bun has none to
-// report). Off by default: one env lookup per process.
+// report), with the resident set size at each mark. Off by default: one env lookup per
+// process.
 import * as fs from 'node:fs';
 
 const enabled = process.env.TSRUN_TIMING === '1';
 const marks: Array<[string, number]> = [];
 
+/** Resident set size now, MiB (from /proc/self/statm, 4 KiB pages). */
+function rssMiB(): string {
+  try {
+    return (Number(fs.readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) / 256).toFixed(1);
+  } catch {
+    return '?';
+  }
+}
+
 /** Note that the phase `what` has just ended (or ended at `at`, in process.uptime() ms). */
 export function mark(what: string, at?: number): void {
-  if (enabled) marks.push([what, at ?? process.uptime() * 1000]);
+  if (enabled) marks.push([`${what} [rss ${rssMiB()} MiB]`, at ?? process.uptime() * 1000]);
 }
 
 /** Print the marks (no-op unless enabled). */
