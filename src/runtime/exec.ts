@@ -14,7 +14,7 @@ import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
 import { readJsonFile } from '../common/read-input';
 import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
-import type { Logger, ProcessIo, RuntimeOptions } from './options';
+import type { LaunchDeps, Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
@@ -37,7 +37,7 @@ export interface ExecOptions {
   cgroups?: string[];
 }
 
-export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
+export async function exec(g: RuntimeOptions, o: ExecOptions, deps: LaunchDeps = {}): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
@@ -51,7 +51,7 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   if (o.pidfdSocket) checkSocket(o.pidfdSocket, '--pidfd-socket');
-  const native = loadNative();
+  const native = deps.native ?? loadNative();
   // A terminal without --console-socket: tsrun takes the pty master and proxies it to the
   // caller's terminal in the foreground, as `run` does (and runc's exec -t).
   if (o.process.terminal && !o.consoleSocket) {
@@ -59,15 +59,15 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     if (!o.io?.terminal) throw new TsrunError('process.terminal is true: a console socket or the caller\'s terminal streams (io.terminal) are required', { code: ErrorCode.Usage });
     const receiver = new ConsoleReceiver(native);
     try {
-      return await execProcess(g, o, rec, native, receiver);
+      return await execProcess(g, o, rec, native, deps, receiver);
     } finally {
       receiver.close();
     }
   }
-  return execProcess(g, o, rec, native);
+  return execProcess(g, o, rec, native, deps);
 }
 
-async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerRecord, native: Native, receiver?: ConsoleReceiver): Promise<number> {
+async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerRecord, native: Native, deps: LaunchDeps, receiver?: ConsoleReceiver): Promise<number> {
   const streams = receiver ? o.io!.terminal!() : undefined;
   // The pty starts with the caller's window size: the process may ask before the proxy runs.
   if (streams?.output.isTTY) o = { ...o, process: { ...o.process, consoleSize: { height: streams.output.rows, width: streams.output.columns } } };
@@ -84,7 +84,7 @@ async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerReco
     warnings,
   });
   for (const msg of warnings) g.logger?.warn(msg);
-  const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  const cgroup = rec.cgroup ? (deps.openCgroup ?? openCgroup)(rec.cgroup) : null;
   if (o.cgroups?.length && !rec.cgroup) throw new TsrunError('exec --cgroup: the container has no cgroup');
   // Checked before anything starts (runc only finds out when it writes cgroup.procs).
   const subCgroups = o.cgroups?.length && rec.cgroup ? subCgroupTargets(rec.cgroup, o.cgroups) : null;
