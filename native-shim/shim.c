@@ -1787,17 +1787,6 @@ int tsrun_set_winsize(int fd, int rows, int cols)
 	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
 }
 
-/* Output side of a raw terminal (cfmakeraw, as runc's console.SetRaw): no output processing,
- * so the container's \r\n is not turned into \r\r\n. Node's setRawMode keeps ONLCR. */
-int tsrun_tty_raw_output(int fd)
-{
-	struct termios t;
-	if (tcgetattr(fd, &t) < 0)
-		return -errno;
-	t.c_oflag &= ~OPOST;
-	return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
-}
-
 /* ---------- --pidfd-socket ---------- */
 
 #ifndef SYS_pidfd_open

@@ -40,8 +40,6 @@ export interface Native {
   /** Accept one connection and return the fd it sends. */
   consoleReceive(listenFd: number, timeoutMs: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
-  /** Turn off output processing (OPOST) on a terminal in raw mode; best effort. */
-  rawOutput(fd: number): void;
   /** A non-blocking, close-on-exec eventfd (cgroup v1 OOM notifications). */
   eventfd(): number;
   /** --pidfd-socket: send a pidfd of pid to the unix socket at path. Throws with the errno name. */
@@ -66,7 +64,6 @@ export function loadNative(): Native {
   const consoleListen = shim.func('int tsrun_console_listen(const char *path)');
   const consoleRecv = shim.func('int tsrun_console_recv(int lfd, int timeout_ms)');
   const setWinsize = shim.func('int tsrun_set_winsize(int fd, int rows, int cols)');
-  const rawOutput = shim.func('int tsrun_tty_raw_output(int fd)');
   const close = libc.func('int close(int fd)');
   const mkfifo = libc.func('int mkfifo(const char *path, uint32_t mode)');
   const errnoLoc = libc.func('int *__errno_location()');
@@ -137,9 +134,6 @@ export function loadNative(): Native {
       const r = consoleRecv(listenFd, timeoutMs) as number;
       if (r < 0) throw new Error(`receive the container's terminal: ${name(-r)}`);
       return r;
-    },
-    rawOutput(fd) {
-      rawOutput(fd);
     },
     setWinsize(fd, rows, cols) {
       setWinsize(fd, rows, cols);

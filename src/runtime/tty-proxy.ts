@@ -44,8 +44,6 @@ export function proxyTerminal(native: Native, master: number, io: TerminalStream
     if (stdout.isTTY) native.setWinsize(master, stdout.rows, stdout.columns);
   };
   if (raw) stdin.setRawMode(true);
-  // setRawMode(false) restores the whole saved termios, OPOST included.
-  if (raw && stdout.isTTY) native.rawOutput((stdout as { fd?: number }).fd ?? 1);
   resize();
   stdout.on('resize', resize);
   const onInput = (d: Buffer) => {

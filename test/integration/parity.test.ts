@@ -483,7 +483,8 @@ describe.skipIf(!!skip)('runc parity', () => {
     // script(1) gives the runtime a terminal of its own, of a known size.
     const r = await both((rt) => {
       const id = rt.started('tty');
-      const inner = `stty size; tty; stat -c %u:%g:%a $(tty); id -u; exit 3`;
+      // runc sets the size only once it holds the master: give it a moment (tsrun sets it first).
+      const inner = `sleep 1; stty size; tty; stat -c %u:%g:%a $(tty); id -u; exit 3`;
       const cmd = `stty rows 33 cols 101; ${rt.bin} --root ${rt.root} exec -t -u 1000:1000 ${id} sh -c '${inner}'; echo rc=$?; stty -a | grep -o -- '-*onlcr'`;
       const res = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
       // The terminal echoes a NUL as "^@" (one shows up under both runtimes).
