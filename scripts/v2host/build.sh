@@ -85,10 +85,15 @@ chroot "$ROOT" systemctl mask getty@tty1.service serial-getty@ttyS0.service \
   systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
   e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
 echo v2host > "$ROOT/etc/hostname"
+# minbase has no netbase: without /etc/hosts, "localhost" (vitest's workers) does not resolve.
+printf '127.0.0.1\tlocalhost v2host\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$ROOT/etc/hosts"
 echo '/dev/vda / ext4 rw,relatime 0 1' > "$ROOT/etc/fstab"
 chroot "$ROOT" useradd -m -u 1000 -s /bin/bash tsr
 grep -q '^tsr:' "$ROOT/etc/subuid" || echo 'tsr:100000:65536' >> "$ROOT/etc/subuid"
 grep -q '^tsr:' "$ROOT/etc/subgid" || echo 'tsr:100000:65536' >> "$ROOT/etc/subgid"
+# Lingering: systemd starts user@1000.service at boot (the user bus, /run/user/1000 and a
+# delegated cgroup subtree for rootless containers) without a login.
+mkdir -p "$ROOT/var/lib/systemd/linger" && touch "$ROOT/var/lib/systemd/linger/tsr"
 rm -rf "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/*
 
 # The initramfs: static busybox, the modules the root disk and the shares need (in

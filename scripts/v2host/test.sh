@@ -44,7 +44,7 @@ mkdir -p "$RUN/job" "$RUN/out"
 cp "$(readlink -f "$(command -v node)")" "$RUN/job/node"
 {
   echo 'set -e'
-  echo 'export PATH=/mnt/job:$PATH CI=${CI:-}'
+  echo 'export PATH=/mnt/job:$PATH CI=${CI:-} NO_COLOR=1'
   # A writable copy of what vitest reads and writes; the big read-only parts stay on 9p.
   echo 'mkdir -p /work/repo/dist && cd /work/repo'
   echo 'cp /mnt/repo/package.json /mnt/repo/vitest.config.ts /mnt/repo/tsconfig.json .'

@@ -17,6 +17,8 @@ export interface CgroupRef {
   path: string;
   /** v1/hybrid: controller name -> absolute directory; v2: { unified: dir }. */
   dirs: Record<string, string>;
+  /** --systemd-cgroup on a systemd host: the scope unit that holds the cgroup (systemd.ts). */
+  systemd?: { unit: string; id?: string; user?: boolean };
 }
 
 export interface CgroupManager {
@@ -63,4 +65,6 @@ export interface CgroupOptions {
   rootless?: boolean;
   /** linux.devices: the devices the container gets are also allowed in its device cgroup. */
   linuxDevices?: Device[];
+  /** linux.resources: the systemd driver turns them into unit properties at creation. */
+  resources?: LinuxResources;
 }
