@@ -6,7 +6,7 @@
  * TS resolves everything that needs lookup or allocation; the shim executes the ops in order
  * with raw syscalls. Ops before OP_CLONE_INIT run in "stage 1" (joins namespaces, creates the
  * user namespace, unshares the rest); ops after it run in the container init.
- * Keep the numbers in sync with src/linux/plan.ts (a unit test compares them).
+ * Keep the numbers in sync with src/linux/plan-wire.ts (a unit test compares them).
  */
 #ifndef TSRUN_PLAN_H
 #define TSRUN_PLAN_H
@@ -29,14 +29,17 @@ enum plan_op {
 	OP_CHROOT_PREP = 15, /* s0 rootfs: chdir into it */
 	OP_PIVOT = 16,       /* pivot_root into the cwd (n0 = 1: no pivot, MS_MOVE + chroot;
 	                        n0 = 2: no mount namespace, chroot only) */
-	OP_WRITE = 17,       /* s0 path, s1 content (n0 = 1: relative to rootfs before pivot) */
+	OP_WRITE = 17,       /* s0 path, s1 content. n0 = 0: a /proc path, resolved beneath the procfs
+	                        the init mounted (else the host's, opened by stage 1); n0 = 1:
+	                        relative to the rootfs before pivot */
 	OP_OPEN_FIFO = 18,   /* s0 exec.fifo path (host), opened O_PATH by stage 1 before any namespace */
 	OP_CONSOLE_CONNECT = 19, /* s0 console socket path (host), connected by stage 1 likewise */
 	OP_HOOK = 20,        /* s0 path, n0 phase (1 createContainer, 2 startContainer), n1 timeout s,
 	                        n2 argc, n3 envc; followed by argc + envc OP_STR ops */
 	OP_STR = 21,         /* s0: an element of the preceding list */
-	OP_MASK = 22,        /* s0 path (after pivot): /dev/null over files, ro tmpfs over dirs */
-	OP_READONLY = 23,    /* s0 path (after pivot): bind-remount read-only */
+	OP_MASK = 22,        /* s0 container path (before pivot): the verified /dev/null over files,
+	                        ro tmpfs over dirs */
+	OP_READONLY = 23,    /* s0 container path (before pivot): a read-only copy of its tree on it */
 	OP_REMOUNT_ROOT_RO = 24,
 	OP_SETHOSTNAME = 25, /* s0 */
 	OP_SETDOMAINNAME = 26, /* s0 */

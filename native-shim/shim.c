@@ -16,7 +16,9 @@
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -37,11 +39,12 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
+#define PROC_SUPER_MAGIC 0x9fa0
+#define PROC_ROOT_INO 1
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-#define MAX_LIST 4096
 #define MAX_HOOKS 64
 
 struct op {
@@ -53,6 +56,9 @@ struct op {
 static const uint8_t *plan_p, *plan_end, *op_start;
 static int sync_fd = -1;
 static int root_fd = -1;    /* the rootfs, before pivot */
+static int proc_fd = -1;    /* root of the procfs the init mounted (verified): /proc writes, masks */
+static int host_proc_fd = -1; /* the host's /proc, opened by stage 1 before any namespace (exec) */
+static int null_fd = -1;    /* the container's /dev/null, verified to be the null device */
 static int fifo_fd = -1;
 static int console_fd = -1;
 static int report_fd = -1;  /* after `start`: the exec.fifo write end, read by `tsrun start` */
@@ -60,15 +66,15 @@ static char payload[65536]; /* from the parent: "<creating state>\0<created stat
 static const char *hook_state[3];
 static const uint8_t *start_hooks[MAX_HOOKS];
 static int n_start_hooks;
-static char *list_a[MAX_LIST], *list_b[MAX_LIST];   /* the process's argv and envp */
-static char *hook_a[MAX_LIST], *hook_b[MAX_LIST];   /* a hook's: hooks run after the process's lists are read */
+static char **list_a, **list_b;   /* the process's argv and envp */
+static char **hook_a, **hook_b;   /* a hook's: hooks run after the process's lists are read */
 static char hookmsg[4096], progbuf[4096];
 static char errmsg[4096];
 static struct sock_filter seccomp_prog[4096];
 static unsigned short seccomp_len;
 static unsigned int seccomp_flags;
 static int seccomp_deferred;
-static char pathbuf[4096], pathbuf2[4096];
+static char pathbuf[4096], pathbuf2[4096], tmpfsdata[4096];
 
 /* ---------- small helpers that need no libc state ---------- */
 
@@ -121,6 +127,20 @@ static char *put_int(char *p, char *end, long v)
 	return p;
 }
 
+static char *put_octal(char *p, char *end, unsigned v)
+{
+	char tmp[16];
+	int n = 0;
+	do
+		tmp[n++] = '0' + (v & 7);
+	while ((v >>= 3) && n < 15);
+	tmp[n++] = '0';
+	while (n > 0 && p < end - 1)
+		*p++ = tmp[--n];
+	*p = 0;
+	return p;
+}
+
 static const char *fd_path(int fd, char *buf)
 {
 	put_int(put(buf, buf + 64, "/proc/self/fd/"), buf + 64, fd);
@@ -139,23 +159,9 @@ static void send_msg(int type, int value, const char *text)
 		send(sync_fd, buf, sizeof m + len, MSG_NOSIGNAL);
 }
 
-/* Report "<what> <obj>: ENAME (description)" to the parent (or stderr once it is gone) and die. */
-static void __attribute__((noreturn)) fail(const char *what, const char *obj, int err)
+/* Report errmsg (err: its errno, or 0) to the parent (or stderr once it is gone) and die. */
+static void __attribute__((noreturn)) report(int err)
 {
-	char *p = errmsg, *end = errmsg + sizeof errmsg;
-	p = put(p, end, what);
-	if (obj && *obj) {
-		p = put(p, end, " ");
-		p = put(p, end, obj);
-	}
-	if (err) {
-		const char *name = strerrorname_np(err), *desc = strerrordesc_np(err);
-		p = put(p, end, ": ");
-		p = put(p, end, name ? name : "errno");
-		p = put(p, end, " (");
-		p = put(p, end, desc ? desc : "?");
-		p = put(p, end, ")");
-	}
 	if (sync_fd >= 0) {
 		send_msg(SYNC_ERROR, err, errmsg);
 	} else if (report_fd >= 0) {
@@ -166,6 +172,54 @@ static void __attribute__((noreturn)) fail(const char *what, const char *obj, in
 		write(2, "\n", 1);
 	}
 	_exit(1);
+}
+
+/* The errno text as Go prints it ("no such file or directory"): callers such as dockerd
+ * match runc's messages on these words. strerror's wording, first letter lowered. */
+static char *put_errtext(char *p, char *end, int err)
+{
+	const char *desc = strerrordesc_np(err);
+	char *start = p;
+	p = put(p, end, desc ? desc : "unknown error");
+	if (*start >= 'A' && *start <= 'Z')
+		*start += 'a' - 'A';
+	return p;
+}
+
+/* Report "<what> <obj>: ENAME (description)" and die. */
+static void __attribute__((noreturn)) fail(const char *what, const char *obj, int err)
+{
+	char *p = errmsg, *end = errmsg + sizeof errmsg;
+	p = put(p, end, what);
+	if (obj && *obj) {
+		p = put(p, end, " ");
+		p = put(p, end, obj);
+	}
+	if (err) {
+		const char *name = strerrorname_np(err);
+		p = put(p, end, ": ");
+		p = put(p, end, name ? name : "errno");
+		p = put(p, end, " (");
+		p = put_errtext(p, end, err);
+		p = put(p, end, ")");
+	}
+	report(err);
+}
+
+/* Go's exec.LookPath error, as runc prints it: exec: "<arg0>": <detail>[: <errno text>]. */
+static void __attribute__((noreturn)) fail_exec(const char *arg0, const char *detail, int err)
+{
+	char *p = errmsg, *end = errmsg + sizeof errmsg;
+	p = put(p, end, "exec: \"");
+	p = put(p, end, arg0);
+	p = put(p, end, "\": ");
+	p = put(p, end, detail);
+	if (err) {
+		if (*detail)
+			p = put(p, end, ": ");
+		put_errtext(p, end, err);
+	}
+	report(err);
 }
 
 static void wait_go(void)
@@ -199,6 +253,41 @@ static int open_in_root(const char *path, int flags)
 	if (root_fd < 0)
 		how.resolve = 0; /* after pivot_root "/" is the container's root */
 	return syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+/* Resolve a "/proc/..." path beneath the procfs the init mounted (proc_fd), never through
+ * the /proc mountpoint by name: a process sharing the rootfs can rename that mountpoint and
+ * put a fake tree (or symlinks into the real one) in its place (CVE-2025-52881). Without a
+ * procfs of the init's own (exec), beneath the host's /proc that stage 1 opened before
+ * joining any namespace. resolve: extra RESOLVE_* flags. Fails with EXDEV off procfs. */
+static int open_proc(const char *path, int flags, unsigned long long resolve)
+{
+	int base = proc_fd >= 0 ? proc_fd : host_proc_fd;
+	struct statfs sf;
+	if (base < 0 || strncmp(path, "/proc/", 6) != 0) {
+		errno = base < 0 ? ENOENT : EINVAL;
+		return -1;
+	}
+	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | resolve };
+	int fd = syscall(SYS_openat2, base, path + 6, &how, sizeof how);
+	if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)) {
+		close(fd);
+		errno = EXDEV;
+		return -1;
+	}
+	return fd;
+}
+
+/* Before pivot: the target of a mask or read-only path. Under /proc, beneath the verified
+ * procfs (no symlinks); elsewhere confined to the rootfs. */
+static int open_target(const char *path)
+{
+	if (proc_fd >= 0 && strncmp(path, "/proc/", 6) == 0) {
+		struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+		return syscall(SYS_openat2, proc_fd, path + 6, &how, sizeof how);
+	}
+	return open_in_root(path, O_PATH | O_NOFOLLOW);
 }
 
 /* Split path into parent (in pathbuf2) and last component; returns the last component. */
@@ -316,6 +405,35 @@ static void do_mount(const struct op *o)
 	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
 	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
 	int bits = o->n[3];
+	int is_proc = !strcmp(type, "proc") || !strcmp(type, "sysfs");
+	if (is_proc || !strcmp(type, "tmpfs")) {
+		int fd = open_in_root(dst, O_PATH | (is_proc ? O_NOFOLLOW : 0));
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0) {
+			/* procfs/sysfs through a symlink has been an attack path: a directory only (runc). */
+			if (is_proc && !S_ISDIR(st.st_mode)) {
+				char *p = put(pathbuf, pathbuf + sizeof pathbuf, "mount ");
+				p = put(p, pathbuf + sizeof pathbuf, type);
+				p = put(p, pathbuf + sizeof pathbuf, " on ");
+				p = put(p, pathbuf + sizeof pathbuf, dst);
+				put(p, pathbuf + sizeof pathbuf, ": the destination must be an ordinary directory, not a symlink or file");
+				fail(pathbuf, "", 0);
+			}
+			/* A tmpfs takes the mode of the directory it covers unless mode= says otherwise
+			 * (the later option wins). */
+			if (!is_proc) {
+				char *p = put(tmpfsdata, tmpfsdata + sizeof tmpfsdata, "mode=");
+				p = put_octal(p, tmpfsdata + sizeof tmpfsdata, st.st_mode & 07777);
+				if (*data) {
+					p = put(p, tmpfsdata + sizeof tmpfsdata, ",");
+					put(p, tmpfsdata + sizeof tmpfsdata, data);
+				}
+				data = tmpfsdata;
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	if (!(bits & MNT_NO_CREATE)) {
 		if (bits & MNT_IS_FILE)
 			make_file(dst);
@@ -335,6 +453,16 @@ static void do_mount(const struct op *o)
 		fail("mount", pathbuf, err);
 	}
 	close(fd);
+	if (!strcmp(type, "proc") && proc_fd < 0) {
+		/* Keep the procfs itself: every later /proc write and mask resolves beneath it. If
+		 * the destination no longer leads to it (renamed meanwhile), fail closed. */
+		struct statfs sf;
+		struct stat st;
+		proc_fd = open_in_root(dst, O_PATH | O_DIRECTORY);
+		if (proc_fd < 0 || fstatfs(proc_fd, &sf) < 0 || fstat(proc_fd, &st) < 0 ||
+		    sf.f_type != PROC_SUPER_MAGIC || st.st_ino != PROC_ROOT_INO)
+			fail("procfs just mounted is no longer at", dst, EXDEV);
+	}
 	if (!reflags && !prop)
 		return;
 	/* Reopen: the old fd still points below the new mount. */
@@ -370,10 +498,23 @@ static void do_mknod(const struct op *o)
 	} else if (mknodat(pfd, name, o->n[0], o->n[1]) < 0) {
 		fail("mknod", path, errno);
 	}
-	if (fchownat(pfd, name, o->n[2], o->n[3], AT_SYMLINK_NOFOLLOW) < 0)
+	/* Owner and mode through an fd of the node itself, never by name: whoever can write the
+	 * directory could swap the name for a symlink to a host file in between (fchmodat
+	 * follows symlinks). The fd is checked to be the node that was meant. */
+	char fdp[64];
+	int nfd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd < 0)
+		fail("open device", path, errno);
+	if (fstat(nfd, &st) < 0)
+		fail("stat device", path, errno);
+	if ((st.st_mode & S_IFMT) != ((mode_t)o->n[0] & S_IFMT) || st.st_rdev != (dev_t)o->n[1])
+		fail("create device: replaced while being created:", path, EEXIST);
+	if (fchownat(nfd, "", o->n[2], o->n[3], AT_EMPTY_PATH) < 0)
 		fail("chown", path, errno);
-	if (fchmodat(pfd, name, o->n[0] & 07777, 0) < 0)
+	/* No fchmod on an O_PATH fd: chmod its /proc/self/fd link (the host's /proc: before pivot). */
+	if (chmod(fd_path(nfd, fdp), o->n[0] & 07777) < 0)
 		fail("chmod", path, errno);
+	close(nfd);
 	close(pfd);
 }
 
@@ -418,13 +559,35 @@ static void do_pivot(int mode)
 		fail("chdir", "/", errno);
 	close(root_fd);
 	root_fd = -1;
+	/* The host's /proc is needed only where the init mounted no procfs of its own. */
+	if (proc_fd >= 0 && host_proc_fd >= 0) {
+		close(host_proc_fd);
+		host_proc_fd = -1;
+	}
+}
+
+/* The mask source: the container's /dev/null, opened without following symlinks and
+ * checked to be the null device (1:3); masks are bound from this fd, never from the path,
+ * which a racer could swap for a symlink to a file it wants writable (CVE-2025-31133). */
+static void open_null(void)
+{
+	struct stat st;
+	if (null_fd >= 0)
+		return;
+	null_fd = open_in_root("/dev/null", O_PATH | O_NOFOLLOW);
+	if (null_fd < 0)
+		fail("open /dev/null to mask paths", "", errno);
+	if (fstat(null_fd, &st) < 0)
+		fail("stat", "/dev/null", errno);
+	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		fail("mask paths: /dev/null in the container is not the null device (1:3)", "", EPERM);
 }
 
 static void do_mask(const char *path)
 {
-	char fdp[64];
+	char fdp[64], nullp[64];
 	struct stat st;
-	int fd = open_in_root(path, O_PATH | O_NOFOLLOW);
+	int fd = open_target(path);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return;
@@ -435,34 +598,41 @@ static void do_mask(const char *path)
 	if (S_ISDIR(st.st_mode)) {
 		if (mount("tmpfs", fd_path(fd, fdp), "tmpfs", MS_RDONLY, NULL) < 0)
 			fail("mask", path, errno);
-	} else if (mount("/dev/null", fd_path(fd, fdp), NULL, MS_BIND, NULL) < 0) {
-		fail("mask", path, errno);
+	} else {
+		open_null();
+		if (mount(fd_path(null_fd, nullp), fd_path(fd, fdp), NULL, MS_BIND, NULL) < 0)
+			fail("mask", path, errno);
 	}
 	close(fd);
 }
 
+/* A read-only copy of the tree at path, made and attached through fds (open_tree,
+ * mount_setattr, move_mount): no second lookup of the path that a racer could redirect. */
 static void do_readonly(const char *path)
 {
-	char fdp[64];
-	int fd = open_in_root(path, O_PATH | O_NOFOLLOW);
+	int fd = open_target(path);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return;
 		fail("open readonly path", path, errno);
 	}
-	if (mount(fd_path(fd, fdp), fd_path(fd, fdp), NULL, MS_BIND | MS_REC, NULL) < 0)
+	int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0)
 		fail("bind readonly path", path, errno);
-	close(fd);
-	fd = open_in_root(path, O_PATH | O_NOFOLLOW);
-	if (fd < 0)
-		fail("open readonly path", path, errno);
-	remount(fd_path(fd, fdp), MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, path);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+		fail("make read-only", path, errno);
+	if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		fail("mount read-only copy of", path, errno);
+	close(tree);
 	close(fd);
 }
 
+/* OP_WRITE: in_rootfs 0: a /proc file (sysctl, /proc/self/...), resolved beneath procfs
+ * (open_proc: fail closed if there is none); 1: a file in the rootfs, before pivot. */
 static void write_file(const char *path, const char *content, int in_rootfs)
 {
-	int fd = in_rootfs ? open_in_root(path, O_WRONLY | O_TRUNC) : open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int fd = in_rootfs ? open_in_root(path, O_WRONLY | O_TRUNC) : open_proc(path, O_WRONLY | O_TRUNC, RESOLVE_NO_XDEV);
 	if (fd < 0)
 		fail("open", path, errno);
 	size_t len = strlen(content);
@@ -483,14 +653,26 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Collect the `count` OP_STR ops that follow into list (NULL-terminated). */
-static void read_list(char **list, int count)
+/* Anonymous memory for n items of size each: mmap is a plain syscall, safe in a copy of a
+ * multi-threaded process (malloc is not). Lists have no fixed cap: execve's E2BIG is the limit. */
+static void *alloc_items(size_t n, size_t size)
+{
+	void *p = mmap(NULL, n * size > 0 ? n * size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fail("allocate a list of", "items", errno);
+	return p;
+}
+
+/* Collect the `count` OP_STR ops that follow into a new NULL-terminated list. */
+static char **read_list(long count)
 {
 	struct op o;
-	int i = 0;
-	for (; i < count && i < MAX_LIST - 1 && next_op(&o); i++)
+	long i = 0;
+	char **list = alloc_items(count + 1, sizeof(char *));
+	for (; i < count && next_op(&o); i++)
 		list[i] = (char *)o.s[0];
 	list[i] = NULL;
+	return list;
 }
 
 /* Run a hook inside the container: state JSON on stdin, timeout in seconds (0 = none). */
@@ -499,8 +681,8 @@ static void run_hook(const struct op *o)
 	const char *phase = o->n[0] == 1 ? "createContainer" : "startContainer";
 	const char *state = hook_state[o->n[0]] ? hook_state[o->n[0]] : "{}";
 	int p[2], pidfd = -1, status;
-	read_list(hook_a, o->n[2]);
-	read_list(hook_b, o->n[3]);
+	hook_a = read_list(o->n[2]);
+	hook_b = read_list(o->n[3]);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		fail("pipe for hook", o->s[0], errno);
 	pid_t pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
@@ -623,12 +805,11 @@ static void set_caps(const struct op *o)
 
 static void set_user(const struct op *o)
 {
-	gid_t groups[MAX_LIST];
+	gid_t *groups = alloc_items(o->n[2], sizeof(gid_t));
 	struct op s;
-	int n = 0;
-	for (int i = 0; i < o->n[2] && next_op(&s); i++)
-		if (n < MAX_LIST)
-			groups[n++] = (gid_t)s.n[0];
+	long n = 0;
+	for (long i = 0; i < o->n[2] && next_op(&s); i++)
+		groups[n++] = (gid_t)s.n[0];
 	/* Raw syscalls: glibc's wrappers would try to sync threads that do not exist here. */
 	if (syscall(SYS_setgroups, n, groups) < 0 && !(errno == EPERM && n == 0))
 		fail("setgroups", "", errno);
@@ -713,27 +894,37 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 {
 	char fdp[64];
 	struct stat st;
-	read_list(list_a, o->n[0]);
-	read_list(list_b, o->n[1]);
+	list_a = read_list(o->n[0]);
+	list_b = read_list(o->n[1]);
+	/* Checked here, at create, as runc does (with Go's exec.LookPath wording). */
 	const char *prog = find_program(list_a[0], o->s[0]);
-	if (!*prog) {
-		char *m = put(errmsg, errmsg + sizeof errmsg, "exec: \"");
-		m = put(m, errmsg + sizeof errmsg, list_a[0]);
-		put(m, errmsg + sizeof errmsg, "\": executable file not found in $PATH");
-		fail(errmsg, "", 0);
+	if (!*prog)
+		fail_exec(list_a[0], "executable file not found in $PATH", 0);
+	if (stat(prog, &st) < 0) {
+		int err = errno;
+		char *m = put(pathbuf, pathbuf + sizeof pathbuf, "stat ");
+		put(m, pathbuf + sizeof pathbuf, prog);
+		fail_exec(list_a[0], pathbuf, err);
 	}
-	if (stat(prog, &st) < 0)
-		fail("exec: stat", prog, errno);
-	if (!S_ISREG(st.st_mode))
-		fail("exec: not a regular file:", prog, EACCES);
+	/* LookPath's rule: a regular file with some execute bit; anything else is EACCES. */
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		fail_exec(list_a[0], "", EACCES);
+	/* From READY on, container processes may see this one: it holds no host fd but the
+	 * exec.fifo (O_PATH) and the container's own procfs. */
+	if (host_proc_fd >= 0)
+		close(host_proc_fd);
+	host_proc_fd = -1;
 	send_msg(SYNC_READY, 0, NULL);
 	close(sync_fd);
 	sync_fd = -1;
 	if (!o->n[3]) {
 		/* Block until `tsrun start` opens the fifo for reading. It reads "0", then anything
 		 * more is an error (a startContainer hook, execve); execve closes the fifo (CLOEXEC),
-		 * which tells start that the process runs. */
-		int w = open(fd_path(fifo_fd, fdp), O_WRONLY | O_CLOEXEC);
+		 * which tells start that the process runs. Reopened through the procfs fd: the
+		 * container's /proc by name may be a fake. */
+		char rel[64];
+		put_int(put(rel, rel + sizeof rel, "self/fd/"), rel + sizeof rel, fifo_fd);
+		int w = proc_fd >= 0 ? openat(proc_fd, rel, O_WRONLY | O_CLOEXEC) : open(fd_path(fifo_fd, fdp), O_WRONLY | O_CLOEXEC);
 		if (w < 0)
 			fail("open exec fifo", "", errno);
 		if (write(w, "0", 1) != 1)
@@ -741,15 +932,17 @@ static void __attribute__((noreturn)) do_exec(const struct op *o)
 		close(fifo_fd);
 		report_fd = w;
 	}
+	reset_signals();
+	/* The filter is in force while the startContainer hooks run (runc: a profile that forbids
+	 * what a hook does makes `start` fail); without no_new_privs it was loaded earlier. */
+	if (seccomp_deferred)
+		load_seccomp();
 	for (int i = 0; i < n_start_hooks; i++) {
 		struct op h;
 		plan_p = start_hooks[i];
 		next_op(&h);
 		run_hook(&h);
 	}
-	reset_signals();
-	if (seccomp_deferred)
-		load_seccomp(); /* last: the filter may forbid everything but execve */
 	execve(prog, list_a, list_b);
 	fail("exec", prog, errno);
 }
@@ -921,6 +1114,24 @@ static int early_op(const struct op *o)
 	return 0;
 }
 
+/* A new network namespace has only "lo", and it is down: bring it up, as runc does
+ * (127.0.0.1 is what services in a --network none container talk over). */
+static void loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fail("socket to bring up loopback", "", errno);
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		fail("get flags of", "lo", errno);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		fail("bring up", "lo", errno);
+	close(fd);
+}
+
 /* Namespace files are all opened first, then joined in order: once the mount namespace is
  * joined, /proc/<pid>/ns paths would resolve in the container's /proc. */
 static struct { int fd, type; const char *path; } ns_join[16];
@@ -939,7 +1150,15 @@ static void join_namespaces(void)
 static void __attribute__((noreturn)) run_stage1(void)
 {
 	struct op o;
+	struct statfs sf;
 	wait_go(); /* the parent has put us in the container's cgroups */
+	/* The host's procfs, before any namespace is joined: /proc/self writes of processes
+	 * that mount no procfs of their own (exec) resolve beneath it (open_proc). */
+	host_proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (host_proc_fd >= 0 && (fstatfs(host_proc_fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)) {
+		close(host_proc_fd);
+		host_proc_fd = -1;
+	}
 	while (next_op(&o)) {
 		if (early_op(&o))
 			continue;
@@ -967,6 +1186,8 @@ static void __attribute__((noreturn)) run_stage1(void)
 		case OP_UNSHARE:
 			if (unshare(o.n[0]) < 0)
 				fail("create namespaces", "", errno);
+			if (o.n[0] & CLONE_NEWNET)
+				loopback_up();
 			break;
 		case OP_TIMENS_OFFSETS:
 			write_file("/proc/self/timens_offsets", o.s[0], 0);
@@ -985,6 +1206,52 @@ static void __attribute__((noreturn)) run_stage1(void)
 		}
 	}
 	fail("launch plan has no init", "", EINVAL);
+}
+
+/* The fds the process keeps: 3 + the plan's OP_CLOSE_FDS count (stdio + --preserve-fds). */
+static int plan_kept_fds(void)
+{
+	struct op o;
+	const uint8_t *saved = plan_p;
+	int kept = 3;
+	while (next_op(&o))
+		if (o.code == OP_CLOSE_FDS)
+			kept = 3 + o.n[0];
+	plan_p = saved;
+	return kept;
+}
+
+/* Close every fd but stdio, the preserved ones (tsrun checked they are the caller's) and
+ * keep. Runs first thing in the forked copy: none of node's or tsrun's fds (a host
+ * cgroup.procs, sockets, state files, the event loop) lives on in stage 1 or the init,
+ * where a container process with CAP_SYS_PTRACE could reach it through /proc/<pid>/fd, and
+ * close-on-exec would be too late (the init chdir()s before its execve). Node marks even
+ * inherited fds close-on-exec at start-up, so the flag cannot tell them apart. */
+static void close_own_fds(int keep, int kept)
+{
+	char buf[4096];
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		fail("open", "/proc/self/fd", errno);
+	for (;;) {
+		long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
+		if (n < 0)
+			fail("read", "/proc/self/fd", errno);
+		if (n == 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
+			off += d->reclen;
+			if (d->name[0] < '0' || d->name[0] > '9')
+				continue;
+			int fd = 0;
+			for (const char *c = d->name; *c; c++)
+				fd = fd * 10 + (*c - '0');
+			if (fd >= kept && fd != keep && fd != dir)
+				close(fd);
+		}
+	}
+	close(dir);
 }
 
 /* ---------- the API Node calls (through koffi) ---------- */
@@ -1032,14 +1299,10 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 		/* Until execve this process is a copy of tsrun: non-dumpable, so that no container
 		 * process can open /proc/<pid>/exe (the tsrun binary) or ptrace us. execve resets it. */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		close(sv[0]);
-		/* The host cgroup directory must not outlive the fork: CLOEXEC is too late, since
-		 * the plan chdir()s before execve and /proc/self/fd/N would lead out of the rootfs. */
-		if (cgroup_fd >= 0)
-			close(cgroup_fd);
 		sync_fd = sv[1];
 		plan_p = plan;
 		plan_end = plan + len;
+		close_own_fds(sync_fd, plan_kept_fds());
 		run_stage1();
 	}
 	close(sv[1]);

@@ -4,6 +4,9 @@
 //   2. shim        cc native-shim/*.c -> build/libtsrun-shim.so
 //   3. bundle      esbuild src/cli/main.ts -> build/tsrun.js (koffi external), and the
 //                  executable's entry src/boot.ts -> build/boot.js
+//   3b. lib        the library entry: esbuild src/index.ts -> dist/lib/index.js (koffi
+//                  external, the shim copied beside it) and tsc declarations dist/lib/**/*.d.ts
+//                  (tsconfig.lib.json); package.json "exports" point there. Skipped with --entry.
 //   4. train       node build/boot.js --train: run cli/warmup.ts once and save the V8 code
 //                  cache of every function it reached: build/tsrun.jscache (all commands)
 //                  and build/tsrun-<cmd>.jscache for state/start/kill/delete/list (src/boot.ts)
@@ -166,6 +169,52 @@ function seaAssets() {
   const shim = path.join(BUILD, 'libtsrun-shim.so');
   if (fs.existsSync(shim)) assets['libtsrun-shim.so'] = shim;
   return assets;
+}
+
+// 3b. the library (package.json "exports"): one CommonJS bundle plus declarations.
+async function buildLib(o) {
+  if (o.entry !== path.join(root, DEFAULT_ENTRY)) return 'skipped: custom --entry';
+  const out = path.join(root, 'dist', 'lib');
+  const shim = path.join(BUILD, 'libtsrun-shim.so');
+  const inputs = [
+    ...listFiles(path.join(root, 'src'), (p) => /\.(ts|js|json)$/.test(p)),
+    path.join(root, 'package.json'),
+    path.join(root, 'tsconfig.json'),
+    path.join(root, 'tsconfig.lib.json'),
+    ...(fs.existsSync(shim) ? [shim] : []),
+  ];
+  const h = hashInputs(inputs, gitShortSha());
+  if (!o.force && stamps.lib === h && fs.existsSync(path.join(out, 'index.js'))) return 'up to date';
+  fs.rmSync(out, { recursive: true, force: true });
+  const esbuild = require('esbuild');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  try {
+    await esbuild.build({
+      entryPoints: [path.join(root, 'src', 'index.ts')],
+      outfile: path.join(out, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      legalComments: 'none',
+      sourcemap: false,
+      external: ['koffi'], // resolved from the package's own node_modules at run time
+      define: {
+        __TSRUN_VERSION__: JSON.stringify(pkg.version),
+        __TSRUN_COMMIT__: JSON.stringify(gitShortSha()),
+        __TSRUN_KOFFI_VERSION__: JSON.stringify(koffiInfo().version),
+        __TSRUN_BUNDLED__: 'true', // the loader then looks for the shim beside index.js
+      },
+      logLevel: 'warning',
+    });
+  } catch {
+    throw new BuildError('esbuild failed on src/index.ts (errors above)');
+  }
+  if (fs.existsSync(shim)) fs.copyFileSync(shim, path.join(out, 'libtsrun-shim.so'));
+  run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.lib.json')], 'tsc declarations');
+  stamps.lib = h;
+  const kb = (fs.statSync(path.join(out, 'index.js')).size / 1024).toFixed(0);
+  return `${path.relative(root, out)}/index.js ${kb} KiB + .d.ts`;
 }
 
 // 3. esbuild bundle
@@ -433,6 +482,7 @@ async function main() {
     await step('validators', () => genValidators(o));
     await step('shim', () => buildShim(o));
     await step('bundle', () => bundle(o));
+    await step('lib', () => buildLib(o));
     if (o.sea) {
       await step('train', () => trainCodeCache(o));
       await step('sea', () => buildSea(o));

@@ -17,11 +17,12 @@ const SCHEMA_DIR = path.join(ROOT, 'schema');
 const OUT_DIR = path.join(ROOT, 'src/oci/generated');
 const BASE = 'https://tsrun.invalid/schema/';
 
-/** output module name -> root schema file */
+/** output module name -> root schema file (#fragment: one definition of it) */
 const TARGETS = {
   config: 'config-schema.json',
   state: 'state-schema.json',
   features: 'features-schema.json',
+  process: 'config-schema.json#/definitions/process', // `exec --process FILE`
 };
 
 function inputHash() {

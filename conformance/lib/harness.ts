@@ -9,6 +9,8 @@ import { pathToFileURL } from 'node:url';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const BIN = process.env.TSRUN_BIN || path.join(REPO, 'dist/tsrun');
+/** Debian's runc, which tests that compare behaviour run beside tsrun when it is installed. */
+export const RUNC = '/usr/sbin/runc';
 
 /** Why this suite cannot run here, or undefined when it can. */
 export function skipReason(): string | undefined {
@@ -76,7 +78,12 @@ function loadMkbundle(): Promise<MkBundle> {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Poll until fn() is truthy or the time is up; returns the last value. */
+/** TSRUN_TEST_SLOW=N stretches the runtime-call and wait timeouts N times (the v2host guest
+ *  tier runs under QEMU's TCG, several times slower than this host). */
+export const SLOW = Math.max(1, Number(process.env.TSRUN_TEST_SLOW) || 1);
+
 export async function waitFor<T>(fn: () => T, timeoutMs = 5000, stepMs = 50): Promise<T> {
+  timeoutMs *= SLOW;
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();
@@ -129,7 +136,8 @@ export class Suite {
   private readonly tag: string;
   private io = 0;
 
-  constructor(name: string) {
+  /** bin: the runtime this suite drives (default BIN; tests that compare with runc pass RUNC). */
+  constructor(name: string, readonly bin: string = BIN) {
     this.tag = `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tsrun-conf-${name}-`));
     this.root = path.join(this.tmp, 'state');
@@ -192,17 +200,18 @@ export class Suite {
    * Run the runtime with the suite's --root. stdio go to files, not pipes: a created
    * container inherits them, and waiting for a pipe to close would wait for the container.
    */
-  rt(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): RunResult {
+  rt(args: string[], opts: { cwd?: string; timeoutMs?: number; input?: string } = {}): RunResult {
     const n = ++this.io;
     const out = path.join(this.tmp, `io-${n}.out`);
     const err = path.join(this.tmp, `io-${n}.err`);
     const outFd = fs.openSync(out, 'w');
     const errFd = fs.openSync(err, 'w');
     try {
-      const r = spawnSync(BIN, ['--root', this.root, ...args], {
+      const r = spawnSync(this.bin, ['--root', this.root, ...args], {
         cwd: opts.cwd,
-        stdio: ['ignore', outFd, errFd],
-        timeout: opts.timeoutMs ?? 30_000,
+        stdio: [opts.input === undefined ? 'ignore' : 'pipe', outFd, errFd],
+        input: opts.input,
+        timeout: (opts.timeoutMs ?? 30_000) * SLOW,
         killSignal: 'SIGKILL',
       });
       const res = { code: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
@@ -216,10 +225,10 @@ export class Suite {
   }
 
   /** Run and require success; the error carries the runtime's stderr. */
-  ok(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): RunResult {
+  ok(args: string[], opts: { cwd?: string; timeoutMs?: number; input?: string } = {}): RunResult {
     const r = this.rt(args, opts);
     if (r.code !== 0) {
-      throw new Error(`${path.basename(BIN)} ${args.join(' ')} failed (code ${r.code}, signal ${r.signal}): ${r.stderr.trim()}`);
+      throw new Error(`${path.basename(this.bin)} ${args.join(' ')} failed (code ${r.code}, signal ${r.signal}): ${r.stderr.trim()}`);
     }
     return r;
   }

@@ -44,7 +44,7 @@ mkdir -p "$RUN/job" "$RUN/out"
 cp "$(readlink -f "$(command -v node)")" "$RUN/job/node"
 {
   echo 'set -e'
-  echo 'export PATH=/mnt/job:$PATH CI=${CI:-} NO_COLOR=1'
+  echo 'export PATH=/mnt/job:$PATH CI=${CI:-} NO_COLOR=1 TSRUN_TEST_SLOW=${V2HOST_SLOW:-4}'
   # A writable copy of what vitest reads and writes; the big read-only parts stay on 9p.
   echo 'mkdir -p /work/repo/dist && cd /work/repo'
   echo 'cp /mnt/repo/package.json /mnt/repo/vitest.config.ts /mnt/repo/tsconfig.json .'
@@ -52,7 +52,7 @@ cp "$(readlink -f "$(command -v node)")" "$RUN/job/node"
   echo 'ln -s /mnt/repo/node_modules node_modules'
   echo 'cp /mnt/repo/dist/tsrun dist/tsrun'
   echo 'echo "v2host guest: $(uname -r), systemd $(systemctl --version | head -1 | cut -d" " -f2), cgroup $(stat -fc %T /sys/fs/cgroup), node $(node --version)"'
-  printf 'exec node node_modules/vitest/vitest.mjs run --no-cache'
+  printf 'exec node node_modules/vitest/vitest.mjs run --no-cache --testTimeout=600000 --hookTimeout=600000'
   printf ' %q' "${GUEST_FILES[@]}"
   echo
 } > "$RUN/job/job.sh"

@@ -3,7 +3,7 @@
 // when that command runs, so `state` or `kill` never load yargs, ajv or koffi.
 import type { GlobalOptions } from '../runtime/options';
 import { TsrunError } from '../common/errors';
-import * as log from '../runtime/log';
+import * as log from './log';
 import { COMMANDS, type Parsed } from './commands';
 import { fastParse } from './fastparse';
 import { write } from './output';
@@ -26,6 +26,9 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   exec: async () => (await import('./exec')).exec,
   spec: async () => (await import('./spec')).spec,
   features: async () => (await import('./features')).features,
+  ps: async () => (await import('./ps')).ps,
+  update: async () => (await import('./update')).update,
+  events: async () => (await import('./events')).events,
 };
 
 /** Parse argv (without node and script), or say why not: the code and what to print. */
@@ -50,6 +53,7 @@ export function globalOptions(p: Parsed): GlobalOptions {
     debug: !!gl.debug,
     log: gl.log === undefined ? undefined : String(gl.log),
     logFormat: gl['log-format'] === 'json' ? 'json' : 'text',
+    logger: { warn: log.logWarn, error: log.logError, debug: log.logDebug },
   };
 }
 

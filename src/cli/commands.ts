@@ -135,6 +135,54 @@ export const COMMANDS: CommandDef[] = [
     ],
   },
   { name: 'features', args: '', desc: 'show the enabled features', min: 0, max: 0, flags: [] },
+  {
+    name: 'update',
+    args: ID,
+    desc: 'update container resource constraints',
+    min: 1,
+    max: 1,
+    // Values are strings, parsed as runc parses them (sizes like 64m, -1 for unlimited).
+    flags: [
+      { name: 'resources', alias: 'r', type: 'string', desc: "path to the file containing the resources to update or '-' to read from the standard input (a linux.resources document; 0 or omitted = unchanged; all other options are then ignored)" },
+      { name: 'blkio-weight', type: 'string', desc: 'Specifies per cgroup weight, range is from 10 to 1000' },
+      { name: 'cpu-period', type: 'string', desc: 'CPU CFS period to be used for hardcapping (in usecs). 0 to use system default' },
+      { name: 'cpu-quota', type: 'string', desc: 'CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period' },
+      { name: 'cpu-share', type: 'string', desc: 'CPU shares (relative weight vs. other containers)' },
+      { name: 'cpu-rt-period', type: 'string', desc: 'CPU realtime period to be used for hardcapping (in usecs). 0 to use system default' },
+      { name: 'cpu-rt-runtime', type: 'string', desc: 'CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period' },
+      { name: 'cpuset-cpus', type: 'string', desc: 'CPU(s) to use' },
+      { name: 'cpuset-mems', type: 'string', desc: 'Memory node(s) to use' },
+      { name: 'kernel-memory', type: 'string', desc: '(obsolete: ignored with a warning, as runc 1.1 does)', hidden: true },
+      { name: 'kernel-memory-tcp', type: 'string', desc: '(obsolete: ignored with a warning, as runc 1.1 does)', hidden: true },
+      { name: 'memory', type: 'string', desc: 'Memory limit (in bytes)' },
+      { name: 'memory-reservation', type: 'string', desc: 'Memory reservation or soft_limit (in bytes)' },
+      { name: 'memory-swap', type: 'string', desc: "Total memory usage (memory + swap); set '-1' to enable unlimited swap" },
+      { name: 'pids-limit', type: 'string', desc: 'Maximum number of pids allowed in the container (-1: unlimited)' },
+      { name: 'l3-cache-schema', type: 'string', desc: 'The string of Intel RDT/CAT L3 cache schema' },
+      { name: 'mem-bw-schema', type: 'string', desc: 'The string of Intel RDT/MBA memory bandwidth schema' },
+    ],
+  },
+  {
+    name: 'events',
+    args: ID,
+    desc: 'display container events such as OOM notifications, cpu, memory, and IO usage statistics',
+    min: 1,
+    max: 1,
+    flags: [
+      { name: 'interval', type: 'string', desc: 'set the stats collection interval (a duration: 5s, 500ms, 1m)', default: '5s' },
+      { name: 'stats', type: 'boolean', desc: "display the container's stats then exit" },
+    ],
+  },
+  {
+    name: 'ps',
+    args: `${ID} [ps options]`,
+    desc: 'ps displays the processes running inside a container',
+    min: 1,
+    max: Infinity,
+    // Everything after the id goes to ps(1), as runc passes it (`tsrun ps ID -o pid,comm`).
+    haltAtArgs: true,
+    flags: [{ name: 'format', alias: 'f', type: 'string', desc: 'select one of: table or json', default: 'table', choices: ['table', 'json'] }],
+  },
 ];
 
 export type FlagValue = string | number | boolean | string[] | undefined;

@@ -1,23 +1,30 @@
 // `tsrun exec [options] <id> <command> [args...]` or `exec -p process.json <id>`.
-import * as fs from 'node:fs';
 import type { Process } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
+import { callerIo } from './io';
 import { Store } from '../runtime/store';
 import type { Parsed } from './commands';
 
+/** Like runc: the process's own exit status, or 255 when it could not be started at all
+ *  (so a caller can tell "exec failed" from a command that failed). */
 export async function exec(g: GlobalOptions, p: Parsed): Promise<number> {
+  try {
+    return await execCommand(g, p);
+  } catch (err) {
+    throw new TsrunError(err instanceof Error ? err.message : String(err), EXEC_FAILED);
+  }
+}
+
+const EXEC_FAILED = 255;
+
+async function execCommand(g: GlobalOptions, p: Parsed): Promise<number> {
   const lib = await import('../runtime/exec');
   const f = p.flags;
   const [id, ...cmd] = p.args;
   let proc: Process;
   if (f.process) {
-    const file = String(f.process);
-    try {
-      proc = JSON.parse(fs.readFileSync(file, 'utf8')) as Process;
-    } catch (err) {
-      throw new TsrunError(`--process ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
+    proc = lib.loadProcessFile(String(f.process), new Store(g.root).load(id).config.process, g.logger);
   } else {
     if (!cmd.length) throw new TsrunError('exec: no command given (usage: tsrun exec <container-id> <command> [args...])');
     const base = new Store(g.root).load(id).config.process;
@@ -47,5 +54,6 @@ export async function exec(g: GlobalOptions, p: Parsed): Promise<number> {
     pidFile: (f['pid-file'] as string | undefined) || undefined,
     detach: !!f.detach,
     preserveFds: Number(f['preserve-fds'] ?? 0),
+    io: await callerIo(),
   });
 }

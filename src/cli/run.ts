@@ -2,8 +2,9 @@
 import type { GlobalOptions } from '../runtime/options';
 import type { Parsed } from './commands';
 import { createOptions } from './create';
+import { callerIo } from './io';
 
 export async function run(g: GlobalOptions, p: Parsed): Promise<number> {
   const lib = await import('../runtime/run');
-  return lib.run(g, { ...createOptions(p), detach: !!p.flags.detach, keep: !!p.flags.keep });
+  return lib.run(g, { ...createOptions(p), detach: !!p.flags.detach, keep: !!p.flags.keep, io: await callerIo() });
 }

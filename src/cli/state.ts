@@ -2,9 +2,10 @@
 import type { GlobalOptions } from '../runtime/options';
 import { state as stateOf } from '../runtime/state';
 import type { Parsed } from './commands';
+import { cliState } from './format';
 import { write } from './output';
 
 export async function state(g: GlobalOptions, p: Parsed): Promise<number> {
-  write(1, JSON.stringify(stateOf(g, p.args[0]), null, 2) + '\n');
+  write(1, JSON.stringify(cliState(stateOf(g, p.args[0])), null, 2) + '\n');
   return 0;
 }

@@ -144,14 +144,14 @@ function launchPaths(tmp: string, f: Fixture): void {
   fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(richSpec()));
   const { spec, bundleDir, rootfs } = loadBundle(bundle);
-  let cgroupPath = '/tsrun-warmup';
+  let cgroup: CgroupRef | undefined;
   try {
-    cgroupPath = newCgroup({ id: 'warmup', cgroupsPath: spec.linux?.cgroupsPath, linuxDevices: spec.linux?.devices }).ref.path;
+    cgroup = newCgroup({ id: 'warmup', cgroupsPath: spec.linux?.cgroupsPath }).ref;
   } catch {
     /* a build host without cgroups */
   }
   const fifoPath = path.join(tmp, 'exec.fifo');
-  buildPlan({ id: 'warmup', spec, rootfs, bundle: bundleDir, fifoPath, noPivot: false, noNewKeyring: false, preserveFds: 0, cgroupPath });
+  buildPlan({ id: 'warmup', spec, rootfs, bundle: bundleDir, fifoPath, noPivot: false, noNewKeyring: false, preserveFds: 0, cgroup });
   buildExecPlan({
     id: 'warmup',
     initPid: process.pid,

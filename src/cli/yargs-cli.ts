@@ -82,17 +82,18 @@ function optionsOf(flags: FlagDef[]): Record<string, Options> {
 }
 
 /**
- * exec's command line is everything after the container id, flags included (runc stops
- * parsing there): put a "--" after the id so yargs leaves the rest alone.
+ * exec's command line (and ps's arguments for ps(1)) is everything after the container id,
+ * flags included (runc stops parsing there): put a "--" after the id so yargs leaves the
+ * rest alone.
  */
 function endExecFlags(argv: readonly string[]): readonly string[] {
-  const all = [...GLOBAL_FLAGS, ...(COMMANDS.find((c) => c.name === 'exec')?.flags ?? [])];
+  let cmd: CommandDef | undefined;
   const takesValue = (a: string) => {
     if (a.includes('=')) return false;
+    const all = [...GLOBAL_FLAGS, ...(cmd?.flags ?? [])];
     const f = all.find((x) => (a.startsWith('--') ? x.name === a.slice(2) : x.alias === a.slice(1)));
     return !!f && f.type !== 'boolean';
   };
-  let seenExec = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') return argv;
@@ -100,9 +101,9 @@ function endExecFlags(argv: readonly string[]): readonly string[] {
       if (takesValue(a)) i++;
       continue;
     }
-    if (!seenExec) {
-      if (a !== 'exec') return argv;
-      seenExec = true;
+    if (!cmd) {
+      cmd = COMMANDS.find((c) => c.name === a);
+      if (!cmd?.haltAtArgs) return argv;
       continue;
     }
     return [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)];

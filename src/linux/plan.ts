@@ -1,75 +1,25 @@
 // Turn a validated config into the flat launch plan the shim executes (native-shim/plan.h).
 // Everything that needs a lookup (flags, numbers, paths, masks) is resolved here, so the
-// forked children only run raw syscalls.
+// forked children only run raw syscalls. buildPlan/buildExecPlan are pure: what they need
+// to know about the host comes in as HostFacts (probeHost reads it); the encoding is
+// plan-wire.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device, Mount, NamespaceType, Process, Spec } from '../oci/types';
+import type { Device, Hook, Mount, NamespaceType, Process, Spec } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import { CAPABILITIES, capMask } from './capabilities';
 import { MS, parseMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
 import { compileSeccomp } from './seccomp';
-import { hostHierarchies } from './cgroups/host';
-
-/** Keep in sync with native-shim/plan.h (enum plan_op); a unit test compares them. */
-export const OP = {
-  SETNS: 1, UNSHARE_USER: 2, UNSHARE: 3, CLONE_INIT: 4,
-  WAIT_PARENT: 10, MOUNT: 11, MKDIR: 12, MKNOD: 13, SYMLINK: 14, CHROOT_PREP: 15, PIVOT: 16,
-  WRITE: 17, OPEN_FIFO: 18, CONSOLE_CONNECT: 19, HOOK: 20, STR: 21, MASK: 22, READONLY: 23,
-  REMOUNT_ROOT_RO: 24, SETHOSTNAME: 25, SETDOMAINNAME: 26, RLIMIT: 27, KEYRING: 28,
-  OPEN_PTY: 29, BOUNDING: 30, USER: 31, CAPS: 32, UMASK: 33, NO_NEW_PRIVS: 34, CHDIR: 35,
-  EXEC: 36, SETSID: 37, SET_MOUNT_PROPAGATION: 38, BIND_ROOTFS: 39, TIMENS_OFFSETS: 40,
-  PERSONALITY: 42, SECCOMP: 43, CLOSE_FDS: 44, END: 99,
-} as const;
-
-const MNT_IS_FILE = 1;
-const MNT_NO_CREATE = 2;
+import { hostHierarchies, ownCgroups } from './cgroups/host';
+import { dirIn } from './cgroups/paths';
+import type { CgroupRef } from './cgroups/types';
+import { HOOK_PHASE, MNT_IS_FILE, MNT_NO_CREATE, OP, PlanWriter } from './plan-wire';
 
 export const CLONE_FLAGS: Record<NamespaceType, number> = {
   mount: 0x00020000, uts: 0x04000000, ipc: 0x08000000, user: 0x10000000,
   pid: 0x20000000, network: 0x40000000, cgroup: 0x02000000, time: 0x00000080,
 };
-
-type Num = number | bigint;
-
-/** Little-endian encoder of plan ops. */
-export class PlanWriter {
-  private chunks: Buffer[] = [];
-
-  op(code: number, n: Num[] = [], s: string[] = []): this {
-    const strs = s.map((x) => {
-      if (x.includes('\0')) throw new TsrunError(`launch plan: string contains a NUL byte: ${JSON.stringify(x)}`);
-      return Buffer.from(x + '\0');
-    });
-    const raw = 40 + strs.reduce((a, b) => a + b.length, 0);
-    const size = (raw + 7) & ~7;
-    const buf = Buffer.alloc(size);
-    buf.writeUInt32LE(code, 0);
-    buf.writeUInt32LE(size, 4);
-    for (let i = 0; i < 4; i++) buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(n[i] ?? 0)), 8 + i * 8);
-    let off = 40;
-    for (const b of strs) {
-      b.copy(buf, off);
-      off += b.length;
-    }
-    this.chunks.push(buf);
-    return this;
-  }
-
-  /** A deferred op(): emit it later by calling the returned function. */
-  opArgs(code: number, n: Num[] = [], s: string[] = []): () => void {
-    return () => void this.op(code, n, s);
-  }
-
-  list(items: string[]): this {
-    for (const it of items) this.op(OP.STR, [], [it]);
-    return this;
-  }
-
-  build(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-}
 
 export interface PlanInput {
   id: string;
@@ -81,8 +31,69 @@ export interface PlanInput {
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
-  /** The container's cgroup path (for bind-mounting cgroupfs without a cgroup namespace). */
-  cgroupPath?: string;
+  /** The container's cgroups (for bind-mounting cgroupfs without a cgroup namespace). */
+  cgroup?: CgroupRef;
+}
+
+/** What a plan depends on besides the config: read by probeHost, faked by tests. */
+export interface HostFacts {
+  /** The host's cgroup v1 hierarchies (empty on pure v2), for cgroup mounts; ownDir: tsrun's own cgroup there. */
+  cgroupV1: { mountpoint: string; controllers: string[]; ownDir?: string }[];
+  /** tsrun's own capability bounding set: the capabilities it may grant. */
+  capBounding: bigint;
+  appArmor: boolean;
+  selinux: boolean;
+  /** /proc/kcore exists (a mounted /dev gets a /dev/core link to it). */
+  kcore: boolean;
+  /** Bind-mount sources of the config, resolved against the bundle; absent: does not exist. */
+  bindSources: Record<string, 'dir' | 'file'>;
+}
+
+/**
+ * Read the host facts a plan for `spec` needs. Only what the config can use is read (each
+ * read is start-up time); facts not read are false/empty and never consulted.
+ */
+export function probeHost(spec: Pick<Spec, 'process' | 'mounts' | 'linux'>, bundle: string): HostFacts {
+  const mounts = spec.mounts ?? [];
+  const proc = spec.process;
+  const bindSources: HostFacts['bindSources'] = {};
+  let cgroupMount = false;
+  for (const m of mounts) {
+    if (m.type === 'cgroup' || m.type === 'cgroup2') cgroupMount = true;
+    else if ((parseMountOptions(m.options).flags & MS.BIND) !== 0 || m.type === 'bind') {
+      const source = bindSource(m, bundle);
+      try {
+        bindSources[source] = fs.statSync(source).isDirectory() ? 'dir' : 'file';
+      } catch {
+        /* absent: buildPlan reports it */
+      }
+    }
+  }
+  const devMounted = mounts.some((m) => path.posix.normalize(m.destination) === '/dev');
+  return {
+    cgroupV1: cgroupMount ? v1Hierarchies() : [],
+    capBounding: ownBoundingSet(),
+    appArmor: proc?.apparmorProfile ? appArmorEnabled() : false,
+    selinux: proc?.selinuxLabel || spec.linux?.mountLabel ? fs.existsSync('/sys/fs/selinux/enforce') : false,
+    kcore: devMounted && fs.existsSync('/proc/kcore'),
+    bindSources,
+  };
+}
+
+/** The v1 hierarchies with tsrun's own cgroup in each (what a process it starts inherits). */
+function v1Hierarchies(): HostFacts['cgroupV1'] {
+  const own = ownCgroups();
+  return hostHierarchies()
+    .filter((h) => !h.v2)
+    .map((h) => {
+      const mine = h.controllers.map((c) => own.get(c)).find((p) => p !== undefined);
+      return { mountpoint: h.mountpoint, controllers: h.controllers, ownDir: mine === undefined ? undefined : dirIn(h, '', mine) };
+    });
+}
+
+function bindSource(m: Mount, bundle: string): string {
+  const source = m.source ?? '';
+  return path.isAbsolute(source) ? source : path.resolve(bundle, source);
 }
 
 export interface Plan {
@@ -112,7 +123,7 @@ function makedev(major: number, minor: number): bigint {
   return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
 }
 
-export function buildPlan(input: PlanInput): Plan {
+export function buildPlan(input: PlanInput, host: HostFacts = probeHost(input.spec, input.bundle)): Plan {
   const { spec } = input;
   const linux = spec.linux ?? {};
   const proc = spec.process!;
@@ -122,7 +133,7 @@ export function buildPlan(input: PlanInput): Plan {
   const newNs = (t: NamespaceType) => namespaces.some((n) => n.type === t && !n.path);
   const userNs = has('user');
 
-  refuseUnsupported(spec);
+  refuseUnsupported(spec, host);
   const warnings: string[] = [];
   const mountNs = has('mount');
   if (!mountNs && spec.root?.readonly) {
@@ -167,26 +178,33 @@ export function buildPlan(input: PlanInput): Plan {
   w.op(OP.CHROOT_PREP, [], [input.rootfs]);
 
   let devMounted = false;
+  const readOnlyLast: Array<() => void> = [];
   for (const m of spec.mounts ?? []) {
     if (path.posix.normalize(m.destination) === '/dev') devMounted = true;
-    addMount(w, m, input, newNs('cgroup'));
+    const later = addMount(w, m, input, newNs('cgroup'), host);
+    if (later) readOnlyLast.push(later);
   }
-  addDevices(w, linux.devices ?? [], userNs, devMounted);
+  addDevices(w, linux.devices ?? [], userNs, devMounted, host);
 
   if (proc.terminal) w.op(OP.OPEN_PTY, [proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0]);
   w.op(OP.MKDIR, [0o755], [proc.cwd]);
 
-  addHooks(w, 1, spec.hooks?.createContainer);
-  addHooks(w, 2, spec.hooks?.startContainer);
-  w.op(OP.PIVOT, [!mountNs ? 2 : input.noPivot ? 1 : 0]);
-  if (mountNs && sharedRoot) w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
-
-  // ---- init: after pivot ----
+  addHooks(w, 'createContainer', spec.hooks?.createContainer);
+  addHooks(w, 'startContainer', spec.hooks?.startContainer);
+  // Before pivot, so that no path is looked up in the container's /proc by name (the shim
+  // resolves /proc paths beneath the procfs it mounted, and /proc/self/fd links in the
+  // host's); read-only paths before masks, so a mask never lands in a tree made read-only
+  // after it.
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
     w.op(OP.WRITE, [0], ['/proc/sys/' + key.replace(/\./g, '/'), value]);
   }
-  for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
   for (const p of linux.readonlyPaths ?? []) w.op(OP.READONLY, [], [p]);
+  for (const p of linux.maskedPaths ?? []) w.op(OP.MASK, [], [p]);
+  w.op(OP.PIVOT, [!mountNs ? 2 : input.noPivot ? 1 : 0]);
+  if (mountNs && sharedRoot) w.op(OP.SET_MOUNT_PROPAGATION, [rootProp]);
+  for (const remount of readOnlyLast) remount();
+
+  // ---- init: after pivot ----
   if (spec.root?.readonly) w.op(OP.REMOUNT_ROOT_RO);
   if (linux.personality) {
     const domain = (linux.personality as { domain?: string }).domain;
@@ -195,7 +213,7 @@ export function buildPlan(input: PlanInput): Plan {
   }
   if (spec.hostname !== undefined && spec.hostname !== '') w.op(OP.SETHOSTNAME, [], [spec.hostname]);
   if (spec.domainname !== undefined && spec.domainname !== '') w.op(OP.SETDOMAINNAME, [], [spec.domainname]);
-  addProcess(w, proc, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: false, seccomp: linux.seccomp, warnings });
+  addProcess(w, proc, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: false, seccomp: linux.seccomp, warnings }, host);
   return { bytes: w.build(), newUserNs, warnings };
 }
 
@@ -204,13 +222,14 @@ function addProcess(
   w: PlanWriter,
   proc: Process,
   o: { id: string; noNewKeyring: boolean; preserveFds: number; exec: boolean; seccomp?: unknown; warnings?: string[] },
+  host: HostFacts,
 ) {
   const filter = compileSeccomp(o.seccomp);
   if (proc.oomScoreAdj !== undefined) w.op(OP.WRITE, [0], ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)]);
   for (const [i, r] of (proc.rlimits ?? []).entries()) {
     const res = RLIMITS[r.type];
     if (res === undefined) throw new TsrunError(`config.json: /process/rlimits/${i}/type: unknown rlimit "${r.type}"`);
-    w.op(OP.RLIMIT, [res, BigInt(r.soft), BigInt(r.hard)]);
+    w.op(OP.RLIMIT, [res, rlimitValue(r.soft), rlimitValue(r.hard)]);
   }
   if (!o.noNewKeyring) w.op(OP.KEYRING, [], [o.id]);
   // A new session detaches the container from the caller's terminal (with a pty, OPEN_PTY did it).
@@ -219,11 +238,11 @@ function addProcess(
 
   if (proc.apparmorProfile) {
     // Like runc: the profile applies at execve; a host without AppArmor cannot honour it.
-    if (!appArmorEnabled()) throw new TsrunError(`config.json: /process/apparmorProfile: "${proc.apparmorProfile}" given but AppArmor is not enabled on this host`);
+    if (!host.appArmor) throw new TsrunError(`config.json: /process/apparmorProfile: "${proc.apparmorProfile}" given but AppArmor is not enabled on this host`);
     w.op(OP.WRITE, [0], ['/proc/self/attr/apparmor/exec', `exec ${proc.apparmorProfile}`]);
   }
   // selinuxLabel is ignored where SELinux is disabled, as runc's label calls are no-ops there.
-  if (proc.selinuxLabel && fs.existsSync('/sys/fs/selinux/enforce')) {
+  if (proc.selinuxLabel && host.selinux) {
     throw new TsrunError('config.json: /process/selinuxLabel: SELinux labels are not supported by tsrun yet');
   }
 
@@ -236,7 +255,7 @@ function addProcess(
   // Spec: capabilities that cannot be granted (unknown, or outside tsrun's own bounding set)
   // are a warning, not a failure.
   const caps = proc.capabilities ?? {};
-  const held = ownBoundingSet();
+  const held = host.capBounding;
   const mask = (set: keyof typeof caps): bigint => {
     const { mask: m, unknown } = capMask(caps[set]);
     for (const name of unknown) o.warnings?.push(`capability ${name} (${set}) is unknown to tsrun: ignored`);
@@ -249,7 +268,17 @@ function addProcess(
   const user = proc.user;
   w.op(OP.USER, [user.uid, user.gid, user.additionalGids?.length ?? 0]);
   for (const g of user.additionalGids ?? []) w.op(OP.STR, [g], [String(g)]);
-  w.op(OP.CAPS, [mask('effective'), mask('permitted'), mask('inheritable'), mask('ambient')]);
+  const permitted = mask('permitted');
+  const inheritable = mask('inheritable');
+  let ambient = mask('ambient');
+  // The kernel raises an ambient capability only if it is permitted and inheritable. runc 1.1
+  // ignores the failure (`runc spec` lists ambient caps but no inheritable set): drop them too.
+  const unraisable = ambient & ~(permitted & inheritable);
+  if (unraisable) {
+    o.warnings?.push(`ambient capabilities ${capNames(unraisable)} are not in both the permitted and inheritable sets: not raised`);
+    ambient &= ~unraisable;
+  }
+  w.op(OP.CAPS, [mask('effective'), permitted, inheritable, ambient]);
   w.op(OP.UMASK, [user.umask ?? 0o022]);
   if (proc.noNewPrivileges) w.op(OP.NO_NEW_PRIVS);
   if (seccompOp && proc.noNewPrivileges) seccompOp();
@@ -261,14 +290,23 @@ function addProcess(
   w.list(args).list(env);
 }
 
+/** An rlimit value for the shim's int64: JSON numbers are doubles, so 2^64-1 (runc's
+ *  RLIM_INFINITY) arrives as 2^64 and would wrap to 0. Doubles that large cannot say which
+ *  uint64 was meant, and no real limit is that high: every value from 2^63 up is
+ *  RLIM_INFINITY. */
+export function rlimitValue(v: number): bigint {
+  const n = BigInt(Math.trunc(v));
+  return n >= 1n << 63n ? -1n : n;
+}
+
 /** Config that tsrun cannot honour is an error, never silently ignored. */
-function refuseUnsupported(spec: Spec): void {
+function refuseUnsupported(spec: Spec, host: HostFacts): void {
   const linux = spec.linux ?? {};
   if (linux.intelRdt) throw new TsrunError('config.json: /linux/intelRdt: Intel RDT is not supported by tsrun');
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.uidMappings || m.gidMappings) throw new TsrunError(`config.json: /mounts/${i}: id-mapped mounts are not supported by tsrun`);
   });
-  if (linux.mountLabel && fs.existsSync('/sys/fs/selinux/enforce')) {
+  if (linux.mountLabel && host.selinux) {
     throw new TsrunError('config.json: /linux/mountLabel: SELinux labels are not supported by tsrun yet');
   }
 }
@@ -314,10 +352,12 @@ export interface ExecPlanInput {
   preserveFds: number;
   /** The container's linux.seccomp: an exec'd process gets the same filter. */
   seccomp?: unknown;
+  /** Filled with what was adjusted rather than failed on (the caller logs them). */
+  warnings?: string[];
 }
 
 /** `tsrun exec`: join every namespace of the container, then the same process setup as create. */
-export function buildExecPlan(input: ExecPlanInput): Buffer {
+export function buildExecPlan(input: ExecPlanInput, host: HostFacts = probeHost({ process: input.process }, '')): Buffer {
   const w = new PlanWriter();
   addConsoleConnect(w, input.process, input.consoleSocket);
   const order = [...input.namespaces].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
@@ -327,7 +367,7 @@ export function buildExecPlan(input: ExecPlanInput): Buffer {
   if (input.process.terminal) {
     w.op(OP.OPEN_PTY, [input.process.consoleSize?.height ?? 0, input.process.consoleSize?.width ?? 0, 1]);
   }
-  addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp });
+  addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp, warnings: input.warnings }, host);
   return w.build();
 }
 
@@ -341,7 +381,9 @@ function addConsoleConnect(w: PlanWriter, proc: Process, consoleSocket: string |
   }
 }
 
-function addHooks(w: PlanWriter, phase: 1 | 2, hooks: Spec['hooks'] extends infer H ? H extends Record<string, infer L> ? L | undefined : never : never) {
+/** Hooks the container init runs (oci/hooks.ts: namespace 'container'). */
+function addHooks(w: PlanWriter, kind: keyof typeof HOOK_PHASE, hooks: Hook[] | undefined) {
+  const phase = HOOK_PHASE[kind];
   for (const h of hooks ?? []) {
     const args = h.args ?? [h.path];
     const env = h.env ?? [];
@@ -350,41 +392,50 @@ function addHooks(w: PlanWriter, phase: 1 | 2, hooks: Spec['hooks'] extends infe
   }
 }
 
-function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean) {
+/** Emits the mount; returns the op to emit after the pivot for a mount made read-only last. */
+function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean, host: HostFacts): (() => void) | undefined {
   const opts = parseMountOptions(m.options);
   const isBind = (opts.flags & MS.BIND) !== 0 || m.type === 'bind';
-  if (m.type === 'cgroup' || m.type === 'cgroup2') return addCgroupMount(w, m, opts.flags, cgroupNs, input.cgroupPath);
+  if (m.type === 'cgroup' || m.type === 'cgroup2') {
+    addCgroupMount(w, m, opts.flags, cgroupNs, host, input.cgroup);
+    return undefined;
+  }
   let source = m.source ?? '';
   let bits = 0;
   if (isBind) {
-    if (!path.isAbsolute(source)) source = path.resolve(input.bundle, source);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(source);
-    } catch {
-      throw new TsrunError(`mount ${m.destination}: bind source ${source} does not exist`);
-    }
-    if (!st.isDirectory()) bits |= MNT_IS_FILE;
+    source = bindSource(m, input.bundle);
+    const kind = host.bindSources[source];
+    if (!kind) throw new TsrunError(`mount ${m.destination}: bind source ${source} does not exist`);
+    if (kind !== 'dir') bits |= MNT_IS_FILE;
     const bindFlags = MS.BIND | (opts.flags & MS.REC);
     const rest = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
     // A bind mount ignores other flags: apply them with a remount.
     const remount = rest ? MS.BIND | MS.REMOUNT | rest | (opts.flags & MS.REC) : 0;
     w.op(OP.MOUNT, [bindFlags, remount, opts.propagation, bits], [source, m.destination, '', '']);
-    return;
+    return undefined;
   }
-  w.op(OP.MOUNT, [opts.flags, 0, opts.propagation, bits], [source, m.destination, m.type ?? '', opts.data.join(',')]);
+  const data = opts.data.join(',');
+  if (opts.flags & MS.RDONLY && (m.type === 'tmpfs' || path.posix.normalize(m.destination) === '/dev')) {
+    // As runc: a read-only tmpfs (/dev above all) is mounted read-write so that what goes
+    // below it (/dev/pts, /dev/shm, device nodes, /dev/console) can be made, and is
+    // remounted read-only once the root is set up.
+    w.op(OP.MOUNT, [opts.flags & ~MS.RDONLY, 0, opts.propagation, bits], [source, m.destination, m.type ?? '', data]);
+    return w.opArgs(OP.MOUNT, [MS.REMOUNT | opts.flags, 0, 0, MNT_NO_CREATE], ['', m.destination, '', data]);
+  }
+  w.op(OP.MOUNT, [opts.flags, 0, opts.propagation, bits], [source, m.destination, m.type ?? '', data]);
+  return undefined;
 }
 
-function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, cgroupPath?: string) {
+function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, host: HostFacts, cg?: CgroupRef) {
   const dest = m.destination;
   const ro = flags & MS.RDONLY;
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
-  // The host's v1 hierarchies, from the cgroups module's (cached) mountinfo read.
-  const hierarchies = hostHierarchies().filter((h) => !h.v2);
+  // The host's v1 hierarchies (probeHost: the cgroups module's cached mountinfo read).
+  const hierarchies = host.cgroupV1;
   if (hierarchies.length === 0 || m.type === 'cgroup2') {
     // Pure v2: the container sees its own cgroup as the root (with a cgroup namespace), else bind it.
     if (cgroupNs) w.op(OP.MOUNT, [flags, 0, 0, 0], ['cgroup2', dest, 'cgroup2', '']);
-    else w.op(OP.MOUNT, [MS.BIND | MS.REC, ro ? MS.BIND | MS.REMOUNT | flags : 0, 0, 0], [path.join('/sys/fs/cgroup', cgroupPath ?? ''), dest, '', '']);
+    else w.op(OP.MOUNT, [MS.BIND | MS.REC, ro ? MS.BIND | MS.REMOUNT | flags : 0, 0, 0], [cg?.dirs.unified ?? path.join('/sys/fs/cgroup', cg?.path ?? ''), dest, '', '']);
     return;
   }
   // v1: a tmpfs with one mount per hierarchy, like runc.
@@ -394,14 +445,17 @@ function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolea
     if (cgroupNs) {
       w.op(OP.MOUNT, [base | ro, 0, 0, 0], ['cgroup', sub, 'cgroup', h.controllers.join(',')]);
     } else {
-      const src = path.join(h.mountpoint, cgroupPath ?? '');
+      // The directory the manager joined in this hierarchy (a relative or default cgroupsPath
+      // sits under tsrun's own cgroup, which differs per hierarchy), else the one inherited.
+      const joined = h.controllers.map((c) => cg?.dirs[c]).find((d) => d);
+      const src = joined ?? h.ownDir ?? path.join(h.mountpoint, cg?.path ?? '');
       w.op(OP.MOUNT, [MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | base | ro, 0, 0], [src, sub, '', '']);
     }
   }
   if (ro) w.op(OP.MOUNT, [MS.REMOUNT | base | MS.RDONLY, 0, 0, MNT_NO_CREATE], ['', dest, '', 'mode=755']);
 }
 
-function addDevices(w: PlanWriter, devices: Device[], userNs: boolean, devMounted: boolean) {
+function addDevices(w: PlanWriter, devices: Device[], userNs: boolean, devMounted: boolean, host: HostFacts) {
   const configured = new Set(devices.map((d) => path.posix.normalize(d.path)));
   const all = [...DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ...devices];
   for (const d of all) {
@@ -424,5 +478,5 @@ function addDevices(w: PlanWriter, devices: Device[], userNs: boolean, devMounte
   ]) {
     w.op(OP.SYMLINK, [], [target, link]);
   }
-  if (fs.existsSync('/proc/kcore')) w.op(OP.SYMLINK, [], ['/proc/kcore', '/dev/core']);
+  if (host.kcore) w.op(OP.SYMLINK, [], ['/proc/kcore', '/dev/core']);
 }

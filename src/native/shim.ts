@@ -1,5 +1,7 @@
 // The koffi binding: the only file that declares native functions (the shim's and libc's).
 // Loaded lazily by the commands that need it (create, run).
+import { constants as osConstants } from 'node:os';
+import { TsrunError } from '../common/errors';
 import { mark } from '../common/timing';
 import { loadKoffi, shimLibraryPath } from './loader';
 
@@ -38,6 +40,8 @@ export interface Native {
   /** Accept one connection and return the fd it sends. */
   consoleReceive(listenFd: number, timeoutMs: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
+  /** A non-blocking, close-on-exec eventfd (cgroup v1 OOM notifications). */
+  eventfd(): number;
 }
 
 let native: Native | undefined;
@@ -61,6 +65,7 @@ export function loadNative(): Native {
   const close = libc.func('int close(int fd)');
   const mkfifo = libc.func('int mkfifo(const char *path, uint32_t mode)');
   const errnoLoc = libc.func('int *__errno_location()');
+  const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
   const strerrorname = libc.func('const char *strerrorname_np(int errnum)');
   const attachDev = shim.func(
     'int tsrun_attach_device_prog(const uint8_t *insns, size_t count, const char *cgroup_dir, _Out_ uint8_t *log, size_t loglen)',
@@ -130,6 +135,13 @@ export function loadNative(): Native {
     setWinsize(fd, rows, cols) {
       setWinsize(fd, rows, cols);
     },
+    eventfd() {
+      const EFD_CLOEXEC = 0o2000000;
+      const EFD_NONBLOCK = 0o4000;
+      const fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) as number;
+      if (fd < 0) throw new Error(`eventfd: ${name(lastErrno())}`);
+      return fd;
+    },
     attachDeviceProgram(insns, cgroupDir) {
       const log = Buffer.alloc(65536);
       const r = attachDev(insns, insns.length / 8, cgroupDir, log, log.length) as number;
@@ -146,6 +158,12 @@ export function loadNative(): Native {
 }
 
 /** Exit code of a process from its raw wait status, as a shell reports it. */
+/** A child's SYNC_ERROR message as an error: its text (one line) and its errno by name. */
+export function childError(m: { text: string; value: number }): TsrunError {
+  const errno = m.value > 0 ? Object.entries(osConstants.errno).find(([, v]) => v === m.value)?.[0] : undefined;
+  return new TsrunError(m.text, errno ? { errno } : {});
+}
+
 export function exitCodeOf(status: number): number {
   const sig = status & 0x7f;
   if (sig === 0) return (status >> 8) & 0xff;

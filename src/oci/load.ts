@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../common/errors';
+import { readJsonFile } from '../common/read-input';
 import type { Spec } from './types';
 import { validateConfig } from './validate';
 import { checkConfig, type CheckOptions } from './semantic';
@@ -28,20 +29,24 @@ export function loadBundle(bundle: string, opts: CheckOptions = {}): Bundle {
   if (!st.isDirectory()) throw new TsrunError(`bundle ${bundleDir}: is not a directory`);
 
   const configPath = path.join(bundleDir, 'config.json');
-  let text: string;
-  try {
-    text = fs.readFileSync(configPath, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new TsrunError(`config.json: not found in bundle ${bundleDir} (create one with "tsrun spec")`);
-    }
-    throw fsError(`config.json: ${configPath}`, err);
-  }
+  const text = readConfig(configPath, bundleDir);
   const spec: unknown = parseJson(text, 'config.json');
   validateConfig(spec);
   checkConfig(spec, bundleDir, opts);
   const rootfs = fs.realpathSync(path.resolve(bundleDir, spec.root!.path));
   return { spec, bundleDir, rootfs };
+}
+
+/** config.json through readJsonFile (a regular file of sane size), ENOENT explained. */
+function readConfig(configPath: string, bundleDir: string): string {
+  try {
+    return readJsonFile(configPath, 'config.json: ');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new TsrunError(`config.json: not found in bundle ${bundleDir} (create one with "tsrun spec")`);
+    }
+    throw err;
+  }
 }
 
 /** JSON.parse with a one-line error "<file>:<line>:<column>: invalid JSON: <reason>". */

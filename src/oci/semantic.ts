@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError } from '../common/errors';
-import type { Namespace, Spec } from './types';
+import type { Namespace, Process, Spec } from './types';
 import { CAPABILITIES } from '../linux/capabilities';
 import { RLIMITS } from '../linux/rlimits';
 
@@ -53,6 +53,12 @@ class Findings {
   warn(ptr: string, msg: string): void {
     this.warnFn?.(`${this.file}: ${ptr}: ${msg}`);
   }
+  /** The first error, and how many more there are. */
+  throwIfAny(): void {
+    if (this.errors.length === 0) return;
+    const others = this.errors.length - 1;
+    throw new TsrunError(this.errors[0] + (others > 0 ? ` (and ${others} more error${others === 1 ? '' : 's'})` : ''));
+  }
 }
 
 /** Check everything about `spec` that the schema cannot; throws TsrunError on the first problem. */
@@ -64,10 +70,7 @@ export function checkConfig(spec: Spec, bundleDir: string, opts: CheckOptions = 
   checkMounts(spec, f);
   checkHooks(spec, f);
   checkLinux(spec, f);
-  if (f.errors.length > 0) {
-    const others = f.errors.length - 1;
-    throw new TsrunError(f.errors[0] + (others > 0 ? ` (and ${others} more error${others === 1 ? '' : 's'})` : ''));
-  }
+  f.throwIfAny();
 }
 
 function checkVersion(spec: Spec, f: Findings): void {
@@ -108,41 +111,53 @@ function checkProcess(spec: Spec, required: boolean, f: Findings): void {
     if (p.user.uid === undefined) f.error('/process/user/uid', 'must be present on Linux');
     if (p.user.gid === undefined) f.error('/process/user/gid', 'must be present on Linux');
   }
-  if (!p.args || p.args.length === 0) f.error('/process/args', 'must contain at least one entry');
-  absolute(f, '/process/cwd', p.cwd);
+  checkProcessFields(p, '/process', f);
+}
+
+/** `exec --process FILE`: the rules of config.json's process that apply to an exec'd one
+ *  (user may be absent: it defaults to 0:0, as runc's). Pointers are relative to the file. */
+export function checkExecProcess(p: Process, file: string, warn?: (line: string) => void): void {
+  const f = new Findings(file, warn);
+  checkProcessFields(p, '', f);
+  f.throwIfAny();
+}
+
+function checkProcessFields(p: Process, base: string, f: Findings): void {
+  if (!p.args || p.args.length === 0) f.error(`${base}/args`, 'must contain at least one entry');
+  absolute(f, `${base}/cwd`, p.cwd);
   // Same rules runc applies when it builds the environment of the container process.
   (p.env ?? []).forEach((kv, i) => {
     const eq = kv.indexOf('=');
-    if (eq < 0) f.error(`/process/env/${i}`, `${JSON.stringify(kv)} is not NAME=value`);
-    else if (eq === 0) f.error(`/process/env/${i}`, `${JSON.stringify(kv)} has an empty name`);
-    else if (kv.includes('\0')) f.error(`/process/env/${i}`, 'contains a NUL byte');
+    if (eq < 0) f.error(`${base}/env/${i}`, `${JSON.stringify(kv)} is not NAME=value`);
+    else if (eq === 0) f.error(`${base}/env/${i}`, `${JSON.stringify(kv)} has an empty name`);
+    else if (kv.includes('\0')) f.error(`${base}/env/${i}`, 'contains a NUL byte');
   });
   const seen = new Map<string, number>();
   (p.rlimits ?? []).forEach((r, i) => {
-    const ptr = `/process/rlimits/${i}`;
+    const ptr = `${base}/rlimits/${i}`;
     if (!RLIMIT_TYPES.includes(r.type)) f.error(`${ptr}/type`, `unknown rlimit ${JSON.stringify(r.type)}`);
     const first = seen.get(r.type);
-    if (first !== undefined) f.error(`${ptr}/type`, `duplicate rlimit ${JSON.stringify(r.type)} (first at /process/rlimits/${first})`);
+    if (first !== undefined) f.error(`${ptr}/type`, `duplicate rlimit ${JSON.stringify(r.type)} (first at ${base}/rlimits/${first})`);
     else seen.set(r.type, i);
     if (r.soft > r.hard) f.error(`${ptr}/soft`, `${r.soft} is greater than hard limit ${r.hard}`);
   });
   const caps = p.capabilities ?? {};
   for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
     (caps[set] ?? []).forEach((name, i) => {
-      const ptr = `/process/capabilities/${set}/${i}`;
+      const ptr = `${base}/capabilities/${set}/${i}`;
       if (!/^CAP_[A-Z0-9_]+$/.test(name)) f.error(ptr, `${JSON.stringify(name)} is not a capability name`);
       // Spec and runc: capabilities that cannot be granted are a warning, not an error.
       else if (!CAPABILITIES.includes(name)) f.warn(ptr, `unknown capability ${JSON.stringify(name)} ignored`);
     });
   }
   if (p.oomScoreAdj !== undefined && (p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000)) {
-    f.error('/process/oomScoreAdj', `${p.oomScoreAdj} is outside -1000..1000`);
+    f.error(`${base}/oomScoreAdj`, `${p.oomScoreAdj} is outside -1000..1000`);
   }
   const io = p.ioPriority;
-  if (io && (io.priority < 0 || io.priority > 7)) f.error('/process/ioPriority/priority', `${io.priority} is outside 0..7`);
+  if (io && (io.priority < 0 || io.priority > 7)) f.error(`${base}/ioPriority/priority`, `${io.priority} is outside 0..7`);
   const sched = p.scheduler;
   if (sched?.nice !== undefined && (sched.nice < -20 || sched.nice > 19)) {
-    f.error('/process/scheduler/nice', `${sched.nice} is outside -20..19`);
+    f.error(`${base}/scheduler/nice`, `${sched.nice} is outside -20..19`);
   }
 }
 
@@ -173,7 +188,8 @@ function checkLinux(spec: Spec, f: Findings): void {
     const ptr = `/linux/namespaces/${i}`;
     if (ns.has(n.type)) f.error(ptr, `duplicate namespace type ${JSON.stringify(n.type)}`);
     else ns.set(n.type, n);
-    if (n.path !== undefined) {
+    // runc treats an empty path as no path: a new namespace.
+    if (n.path) {
       if (!n.path.startsWith('/')) absolute(f, `${ptr}/path`, n.path);
       else if (!fs.existsSync(n.path)) f.error(`${ptr}/path`, `${JSON.stringify(n.path)} does not exist`);
     }

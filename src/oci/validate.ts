@@ -2,7 +2,7 @@
 // precompiled by scripts/gen-validators.mjs (no ajv compiler at run time). A failure is one
 // line: "<file>: <JSON pointer>: <rule>", plus how many other problems were found.
 import { TsrunError } from '../common/errors';
-import type { Spec, State } from './types';
+import type { Process, Spec, State } from './types';
 
 /** The subset of an ajv ErrorObject that the message is built from. */
 export interface SchemaError {
@@ -15,16 +15,18 @@ export interface SchemaError {
 
 type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 
-const cache: Partial<Record<'config' | 'state' | 'features', Validator>> = {};
+type Name = 'config' | 'state' | 'features' | 'process';
+const cache: Partial<Record<Name, Validator>> = {};
 
 // One literal require per validator: esbuild bundles each, and they load only when used.
-function load(name: 'config' | 'state' | 'features'): Validator {
+function load(name: Name): Validator {
   const hit = cache[name];
   if (hit) return hit;
   let v: Validator;
   try {
     if (name === 'config') v = require('./generated/config.js') as Validator;
     else if (name === 'state') v = require('./generated/state.js') as Validator;
+    else if (name === 'process') v = require('./generated/process.js') as Validator;
     else v = require('./generated/features.js') as Validator;
   } catch {
     throw new TsrunError(`${name} schema validator missing: run "node scripts/gen-validators.mjs"`);
@@ -97,7 +99,7 @@ export function formatSchemaErrors(file: string, errors: readonly SchemaError[])
   return line;
 }
 
-function run(name: 'config' | 'state' | 'features', file: string, doc: unknown): void {
+function run(name: Name, file: string, doc: unknown): void {
   const v = load(name);
   if (!v(doc)) throw new TsrunError(formatSchemaErrors(file, v.errors ?? []));
 }
@@ -115,4 +117,9 @@ export function validateState(state: unknown, file = 'state.json'): asserts stat
 /** Check a features document (what `features` prints). */
 export function validateFeatures(doc: unknown, file = 'features.json'): void {
   run('features', file, doc);
+}
+
+/** Check a process document (`exec --process FILE`) against config.json's process schema. */
+export function validateProcess(doc: unknown, file: string): asserts doc is Process {
+  run('process', file, doc);
 }

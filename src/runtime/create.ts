@@ -7,12 +7,12 @@ import { loadBundle } from '../oci/load';
 import type { IdMapping, Spec } from '../oci/types';
 import { newCgroup, primeMigration, type CgroupManager } from '../linux/cgroups';
 import { buildPlan } from '../linux/plan';
-import { loadNative, SYNC, type Native } from '../native/shim';
-import { TsrunError, fsError } from '../common/errors';
-import { runHooks } from './hooks';
-import { logWarn } from './log';
-import { checkSocket, spawnInCgroup, writePidFile } from './process-io';
-import type { CreateOptions, GlobalOptions } from './options';
+import { childError, loadNative, SYNC, type Native } from '../native/shim';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
+import { hookLog, runHooks } from './hooks';
+import { HOOKS } from '../oci/hooks';
+import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './process-io';
+import type { CreateOptions, RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
 import { toState } from './status';
@@ -22,10 +22,14 @@ import { mark } from '../common/timing';
 /** How long the parent waits for one step of the child before giving up. */
 const STEP_TIMEOUT_MS = 60_000;
 
-export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
+export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void> {
   Store.validateId(o.id);
+  const listen = listenFds();
+  const preserve = o.preserveFds ?? 0;
+  if (preserve + listen) checkPreservedFds(preserve + listen, listen ? `--preserve-fds ${preserve} + LISTEN_FDS ${listen}` : `--preserve-fds ${preserve}`);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle);
   mark('bundle loaded and validated');
+  g.logger?.debug?.(`create ${o.id}: bundle ${bundleDir} validated, rootfs ${rootfs}`);
   if (!spec.process) throw new TsrunError('config.json: /process: required to create a container');
   const store = new Store(g.root);
   store.reserve(o.id);
@@ -50,7 +54,7 @@ class Launch {
   private rec: ContainerRecord | null = null;
 
   constructor(
-    private g: GlobalOptions,
+    private g: RuntimeOptions,
     private o: CreateOptions,
     private store: Store,
     private spec: Spec,
@@ -71,12 +75,18 @@ class Launch {
     const cgroup = newCgroup({
       id: o.id,
       cgroupsPath: spec.linux?.cgroupsPath,
-      systemd: this.g.systemdCgroup,
-      rootless: this.g.rootless,
-      linuxDevices: spec.linux?.devices,
+      systemd: !!this.g.systemdCgroup,
+      rootless: this.g.rootless ?? process.geteuid?.() !== 0,
       resources: spec.linux?.resources,
     });
+    // A process joining a frozen cgroup stops where it stands: stage 1 would never answer.
+    // Checked before this.cgroup is set, so the cleanup leaves that (pre-existing) cgroup alone.
+    const frozen = cgroup.frozenAt();
+    if (frozen) throw new TsrunError(`container's cgroup unexpectedly frozen: ${frozen} (thaw it first)`);
     this.cgroup = cgroup;
+    // A provisional record before any cgroup directory exists: if this create is killed
+    // from here on, `delete --force` finds the cgroups to remove (status "stopped").
+    store.save(this.record(0, true));
     mark('fifo made, cgroup opened');
     const plan = buildPlan({
       id: o.id,
@@ -85,12 +95,12 @@ class Launch {
       bundle: this.bundle,
       fifoPath: fifo,
       consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
-      noPivot: o.noPivot,
-      noNewKeyring: o.noNewKeyring,
-      preserveFds: o.preserveFds + listenFds(),
-      cgroupPath: cgroup.ref.path,
+      noPivot: !!o.noPivot,
+      noNewKeyring: !!o.noNewKeyring,
+      preserveFds: (o.preserveFds ?? 0) + listenFds(),
+      cgroup: cgroup.ref,
     });
-    for (const msg of plan.warnings) logWarn(msg);
+    for (const msg of plan.warnings) this.g.logger?.warn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);
     mark('plan built');
 
@@ -98,6 +108,7 @@ class Launch {
     this.stage1 = pid;
     this.syncFd = syncFd;
     if (!joined) cgroup.apply(pid);
+    this.g.logger?.debug?.(`create ${o.id}: stage 1 (pid ${pid}) in cgroup ${cgroup.ref.path}`);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
     cgroup.set({ ...resources, devices: resources.devices ?? [] });
@@ -120,47 +131,52 @@ class Launch {
     native.wait(this.stage1);
     this.stage1 = 0;
     mark('init cloned, stage 1 reaped');
+    this.g.logger?.debug?.(`create ${o.id}: container init is pid ${this.init}`);
 
-    const rec: ContainerRecord = {
-      version: 1,
-      id: o.id,
-      bundle: this.bundle,
-      rootfs: this.rootfs,
-      pid: this.init,
-      pidStartTime: procStartTime(this.init) ?? 0,
-      created: new Date().toISOString(),
-      config: spec,
-      cgroup: cgroup.ref,
-      owner: userName(),
-    };
+    const rec = this.record(this.init, false);
     store.save(rec);
     this.rec = rec;
     mark('state saved');
 
     // Runtime-namespace hooks, then let the init build the rootfs and exec-wait.
-    // prestart (deprecated) historically ran at start: runtime-tools expects "created" there.
-    runHooks('prestart', spec.hooks?.prestart, toState(rec, 'created'));
-    runHooks('createRuntime', spec.hooks?.createRuntime, toState(rec, 'creating'));
-    // Hooks inside the container see the init's pid in the container's pid namespace.
+    runHooks('prestart', spec.hooks?.prestart, toState(rec, HOOKS.prestart.status), hookLog(this.g));
+    runHooks('createRuntime', spec.hooks?.createRuntime, toState(rec, HOOKS.createRuntime.status), hookLog(this.g));
+    // Hooks inside the container see the init's pid in the container's pid namespace; the
+    // shim hands the two states to createContainer and startContainer hooks.
     const inner = { ...rec, pid: nsPid(this.init) };
-    native.send(
-      syncFd,
-      SYNC.GO,
-      Buffer.from(`${JSON.stringify(toState(inner, 'creating'))}\0${JSON.stringify(toState(inner, 'created'))}\0`),
-    );
+    const inside = [HOOKS.createContainer.status, HOOKS.startContainer.status].map((s) => JSON.stringify(toState(inner, s)));
+    native.send(syncFd, SYNC.GO, Buffer.from(`${inside[0]}\0${inside[1]}\0`));
     const m = this.receive('setting up the container');
     mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
+    this.g.logger?.debug?.(`create ${o.id}: rootfs ready, init waits on exec.fifo`);
     native.close(syncFd);
     this.syncFd = -1;
     if (o.pidFile) writePidFile(o.pidFile, this.init);
   }
 
+  private record(pid: number, provisional: boolean): ContainerRecord {
+    const rec: ContainerRecord = {
+      version: 1,
+      id: this.o.id,
+      bundle: this.bundle,
+      rootfs: this.rootfs,
+      pid,
+      pidStartTime: pid ? (procStartTime(pid) ?? 0) : 0,
+      created: new Date().toISOString(),
+      config: this.spec,
+      cgroup: this.cgroup?.ref ?? null,
+      owner: userName(),
+    };
+    if (provisional) rec.creator = { pid: process.pid, startTime: procStartTime(process.pid) ?? 0 };
+    return rec;
+  }
+
   /** Next message from the children; a child's error becomes ours. */
   private receive(step: string) {
     const m = this.native.recv(this.syncFd, STEP_TIMEOUT_MS);
-    if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`);
-    if (m.type === SYNC.ERROR) throw new TsrunError(m.text);
+    if (m === null) throw new TsrunError(`timed out ${step} after ${STEP_TIMEOUT_MS / 1000}s`, { code: ErrorCode.Timeout });
+    if (m.type === SYNC.ERROR) throw childError(m);
     if (m.type === 0) throw new TsrunError(`container init exited while ${step}`);
     return m;
   }
@@ -192,7 +208,7 @@ class Launch {
       /* best effort */
     }
     // The spec continues a failed create at poststop (only once something was created).
-    if (this.rec) runHooks('poststop', this.spec.hooks?.poststop, toState(this.rec, 'stopped'), { warnOnly: true });
+    if (this.rec) runHooks('poststop', this.spec.hooks?.poststop, toState(this.rec, HOOKS.poststop.status), hookLog(this.g));
   }
 }
 

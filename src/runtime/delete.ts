@@ -4,8 +4,10 @@
 // callers that rely on that pass --force (containerd does for never-started tasks).
 import { killAll, openCgroup } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
-import { runHooks } from './hooks';
-import type { GlobalOptions } from './options';
+import { hookLog, runHooks } from './hooks';
+import { requireStatus } from './lifecycle';
+import { HOOKS } from '../oci/hooks';
+import type { RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { initAlive } from '../linux/proc';
 import { deriveStatus, toState } from './status';
@@ -15,7 +17,7 @@ import { mark } from '../common/timing';
 /** How long delete waits for SIGKILLed processes to disappear. */
 const GONE_TIMEOUT_MS = 10_000;
 
-export async function deleteContainer(g: GlobalOptions, id: string, force: boolean): Promise<void> {
+export async function deleteContainer(g: RuntimeOptions, id: string, force = false): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   if (!store.exists(id)) {
@@ -23,7 +25,7 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
     throw new TsrunError(`container "${id}" does not exist`);
   }
   try {
-    await store.withLock(id, () => destroy(store, id, force));
+    await store.withLock(id, () => destroy(g, store, id, force));
   } catch (err) {
     // A concurrent delete won the race: with --force that is success.
     if (force && !store.exists(id)) return;
@@ -31,7 +33,7 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
   }
 }
 
-async function destroy(store: Store, id: string, force: boolean): Promise<void> {
+async function destroy(g: RuntimeOptions, store: Store, id: string, force: boolean): Promise<void> {
   let rec: ContainerRecord;
   try {
     rec = store.load(id);
@@ -45,13 +47,11 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
   mark('locked, state loaded');
   const status = deriveStatus(rec, store);
   mark('status derived');
-  if (status !== 'stopped' && !force) {
-    throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
-  }
+  if (!force) requireStatus('delete', status, id);
   const mgr = rec.cgroup ? openCgroup(rec.cgroup) : null;
   if (status !== 'stopped') {
     if (mgr) killAll(mgr, 'SIGKILL');
-    signal(rec.pid, 'SIGKILL');
+    if (rec.pid > 0) signal(rec.pid, 'SIGKILL');
   }
   await waitUntil(() => !initAlive(rec), `container init (pid ${rec.pid}) did not exit after SIGKILL`);
   mark('init gone');
@@ -64,7 +64,8 @@ async function destroy(store: Store, id: string, force: boolean): Promise<void> 
     mgr.destroy();
   }
   mark('cgroups removed');
-  runHooks('poststop', rec.config.hooks?.poststop, toState(rec, 'stopped'), { warnOnly: true });
+  // A provisional record (create killed before the init existed) never had a container.
+  if (rec.pid > 0) runHooks('poststop', rec.config.hooks?.poststop, toState(rec, HOOKS.poststop.status), hookLog(g));
   store.remove(id);
   mark('state dir removed');
 }

@@ -4,11 +4,16 @@
 import * as path from 'node:path';
 import { openCgroup } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
-import { exitCodeOf, loadNative, SYNC } from '../native/shim';
+import { childError, exitCodeOf, loadNative, SYNC } from '../native/shim';
 import type { Process } from '../oci/types';
-import { TsrunError } from '../common/errors';
-import { checkSocket, forwardSignals, spawnInCgroup, writePidFile } from './process-io';
-import type { GlobalOptions } from './options';
+import { TsrunError, fsError } from '../common/errors';
+import { parseJson } from '../oci/load';
+import { checkExecProcess } from '../oci/semantic';
+import { validateProcess } from '../oci/validate';
+import { readJsonFile } from '../common/read-input';
+import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
+import type { Logger, ProcessIo, RuntimeOptions } from './options';
+import { requireStatus } from './lifecycle';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -18,21 +23,22 @@ export interface ExecOptions {
   process: Process;
   consoleSocket?: string;
   pidFile?: string;
-  detach: boolean;
-  preserveFds: number;
-  /** Join these cgroup sub-paths of the container instead of its root (runc --cgroup); unsupported: empty. */
+  /** Return once the process runs (0) instead of waiting for its exit code. */
+  detach?: boolean;
+  preserveFds?: number;
+  io?: ProcessIo;
 }
 
-export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
+export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
-  if (status !== 'running' && status !== 'created') {
-    throw new TsrunError(`cannot exec in a ${status} container`);
-  }
+  requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
+  if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
   const native = loadNative();
+  const warnings: string[] = [];
   const plan = buildExecPlan({
     id: o.id,
     initPid: rec.pid,
@@ -40,45 +46,83 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     process: o.process,
     consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
     noNewKeyring: true,
-    preserveFds: o.preserveFds,
+    preserveFds: o.preserveFds ?? 0,
     seccomp: rec.config.linux?.seccomp,
+    warnings,
   });
+  for (const msg of warnings) g.logger?.warn(msg);
   const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  g.logger?.debug?.(`exec ${o.id}: joining the namespaces of init pid ${rec.pid} to run ${JSON.stringify(o.process.args)}`);
   const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
   let child = 0;
   try {
     if (cgroup && !joined) cgroup.apply(stage1);
     native.send(syncFd, SYNC.GO);
     const m = native.recv(syncFd, 30_000);
-    if (!m || m.type !== SYNC.INIT_PID) throw new TsrunError(m?.type === SYNC.ERROR ? m.text : 'exec: joining the container failed');
+    if (!m || m.type !== SYNC.INIT_PID) throw m?.type === SYNC.ERROR ? childError(m) : new TsrunError('exec: joining the container failed');
     child = m.value;
     native.wait(stage1);
     native.send(syncFd, SYNC.GO);
     const ready = native.recv(syncFd, 30_000);
     if (!ready || ready.type !== SYNC.READY) {
-      throw new TsrunError(ready?.type === SYNC.ERROR ? ready.text : 'exec: the process died before exec');
+      throw ready?.type === SYNC.ERROR ? childError(ready) : new TsrunError('exec: the process died before exec');
     }
+    g.logger?.debug?.(`exec ${o.id}: process pid ${child} set up, exec'ing`);
   } catch (err) {
-    for (const pid of [stage1, child]) {
-      if (!pid) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-        native.wait(pid);
-      } catch {
-        /* gone already */
-      }
-    }
+    for (const pid of [stage1, child]) if (pid) killAndReap(native, pid);
     throw err;
   } finally {
     native.close(syncFd);
   }
-  if (o.pidFile) writePidFile(o.pidFile, child);
+  if (o.pidFile) {
+    try {
+      writePidFile(o.pidFile, child);
+    } catch (err) {
+      // runc too: a process whose pid the caller cannot learn is not left running.
+      killAndReap(native, child);
+      throw err;
+    }
+  }
   if (o.detach) return 0;
-  const stopForwarding = forwardSignals(child);
+  const stopForwarding = o.io?.forwardSignals?.(child) ?? noop;
   try {
     return exitCodeOf(await native.waitAsync(child));
   } finally {
     stopForwarding();
+  }
+}
+
+/**
+ * `exec --process FILE`: a runtime-spec process document, checked like config.json's process
+ * (schema, then the same semantic rules; errors carry a JSON pointer into the file). What it
+ * leaves out gets runc's defaults: user 0:0 and the container's capabilities; everything
+ * else (env, rlimits, noNewPrivileges...) is not taken from the container.
+ */
+export function loadProcessFile(file: string, container: Process | undefined, logger?: Logger): Process {
+  let text: string;
+  try {
+    text = readJsonFile(file, '--process ');
+  } catch (err) {
+    throw err instanceof TsrunError ? err : fsError(`--process ${file}`, err);
+  }
+  const name = path.basename(file);
+  const doc = parseJson(text, name);
+  validateProcess(doc, name);
+  checkExecProcess(doc, name, (m) => logger?.warn(m));
+  const p: Process = { ...doc };
+  // The document may lack user or its ids although the type says otherwise.
+  const u: Partial<Process['user']> = doc.user ?? {};
+  p.user = { ...u, uid: u.uid ?? 0, gid: u.gid ?? 0 };
+  if (!p.capabilities && container?.capabilities) p.capabilities = JSON.parse(JSON.stringify(container.capabilities));
+  return p;
+}
+
+function killAndReap(native: ReturnType<typeof loadNative>, pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+    native.wait(pid);
+  } catch {
+    /* gone already */
   }
 }
 
@@ -102,9 +146,13 @@ export function processFromFlags(
   if (f.additionalGids?.length) p.user.additionalGids = f.additionalGids;
   if (f.caps?.length) {
     const c = (p.capabilities ??= {});
-    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) {
+    for (const set of ['bounding', 'effective', 'permitted'] as const) {
       c[set] = [...new Set([...(c[set] ?? []), ...f.caps])];
     }
+    // runc (since 1.1.2, CVE-2022-29162) leaves the inheritable set alone, so its ambient
+    // raise of these fails and is ignored: ask for ambient only where it can be raised.
+    const inheritable = new Set(c.inheritable ?? []);
+    c.ambient = [...new Set([...(c.ambient ?? []), ...f.caps.filter((x) => inheritable.has(x))])];
   }
   if (f.noNewPrivs) p.noNewPrivileges = true;
   return p;

@@ -1,16 +1,19 @@
 // Hooks that run in the runtime's namespaces (prestart, createRuntime, poststart, poststop).
-// createContainer and startContainer run inside the container, from the shim.
+// createContainer and startContainer run inside the container, from the shim. Which hook
+// runs when, and whether its failure is fatal: the table in oci/hooks.ts.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Hook, HookName, State } from '../oci/types';
-import { TsrunError } from '../common/errors';
-import { logWarn } from './log';
+import { ErrorCode, TsrunError } from '../common/errors';
+import { HOOKS } from '../oci/hooks';
+import type { RuntimeOptions } from './options';
 
 export interface HookOptions {
-  /** poststart/poststop: a failure is logged as a warning and the next hook still runs. */
+  /** Treat failures as warnings even where the hook table says they fail (poststart and
+   *  poststop warn anyway). */
   warnOnly?: boolean;
-  /** Where warnings go (default: tsrun's log). */
+  /** Where warnings go (hooks whose failure is a warning in oci/hooks.ts); default: nowhere. */
   log?: (msg: string) => void;
 }
 
@@ -22,10 +25,15 @@ export function runHooks(kind: HookName, hooks: Hook[] | undefined, state: State
     try {
       runHook(hook, input, `${kind} hook #${i} (${hook.path})`);
     } catch (err) {
-      if (!opts.warnOnly) throw err;
-      (opts.log ?? logWarn)((err as Error).message);
+      if (HOOKS[kind].onFailure === 'fail' && !opts.warnOnly) throw err;
+      opts.log?.((err as Error).message);
     }
   });
+}
+
+/** Hook warnings to the caller's logger. */
+export function hookLog(g: RuntimeOptions): HookOptions {
+  return { log: (msg) => g.logger?.warn(msg) };
 }
 
 function runHook(hook: Hook, input: string, what: string): void {
@@ -47,12 +55,12 @@ function runHook(hook: Hook, input: string, what: string): void {
     });
     if (r.error) {
       const code = (r.error as NodeJS.ErrnoException).code;
-      if (code === 'ETIMEDOUT') throw new TsrunError(`${what}: timed out after ${hook.timeout}s`);
+      if (code === 'ETIMEDOUT') throw new TsrunError(`${what}: timed out after ${hook.timeout}s`, { code: ErrorCode.Hook });
       // EPIPE: the hook exited without reading its stdin; its exit status decides.
-      if (code !== 'EPIPE') throw new TsrunError(`${what}: ${code ?? r.error.message}`);
+      if (code !== 'EPIPE') throw new TsrunError(`${what}: ${code ?? r.error.message}`, { code: ErrorCode.Hook, errno: code });
     }
-    if (r.signal) throw new TsrunError(`${what}: killed by signal ${r.signal}${lastLine(out)}`);
-    if (r.status !== 0) throw new TsrunError(`${what}: exited with status ${r.status}${lastLine(out)}`);
+    if (r.signal) throw new TsrunError(`${what}: killed by signal ${r.signal}${lastLine(out)}`, { code: ErrorCode.Hook });
+    if (r.status !== 0) throw new TsrunError(`${what}: exited with status ${r.status}${lastLine(out)}`, { code: ErrorCode.Hook });
   } finally {
     fs.closeSync(out);
   }

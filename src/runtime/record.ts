@@ -23,4 +23,7 @@ export interface ContainerRecord {
   cgroup: CgroupRef | null;
   /** User that created it (for `list`'s OWNER column). */
   owner: string;
+  /** Only in the provisional record create writes before it makes cgroups (pid is 0 then):
+   *  the creating tsrun, so that a create killed midway is told from one still running. */
+  creator?: { pid: number; startTime: number };
 }

@@ -1,32 +1,33 @@
 // `run`: create + start, and in the foreground wait for the init, forwarding signals to it,
 // then delete the container (unless --keep) and return the exit code the shell would see.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readJsonFile } from '../common/read-input';
 import { exitCodeOf, loadNative } from '../native/shim';
 import { create } from './create';
 import { deleteContainer } from './delete';
-import type { GlobalOptions, RunOptions } from './options';
+import type { RuntimeOptions, RunOptions } from './options';
 import { start } from './start';
 import { Store } from './store';
-import { TsrunError } from '../common/errors';
+import { ErrorCode, TsrunError } from '../common/errors';
 import { ConsoleReceiver, proxyTerminal } from './tty-proxy';
-import { forwardSignals } from './process-io';
+import { noop } from './process-io';
 
 /** process.terminal of the bundle's config (validation happens in create). */
 function wantsTerminal(bundle: string): boolean {
   try {
-    return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'))?.process?.terminal === true;
+    return JSON.parse(readJsonFile(path.join(bundle, 'config.json'), ''))?.process?.terminal === true;
   } catch {
     return false; // create reports the real problem
   }
 }
 
 
-export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
+export async function run(g: RuntimeOptions, o: RunOptions): Promise<number> {
   // A terminal without --console-socket: tsrun holds the pty itself (foreground only).
   let receiver: ConsoleReceiver | undefined;
   if (!o.consoleSocket && wantsTerminal(o.bundle)) {
     if (o.detach) throw new TsrunError('cannot allocate a terminal for a detached container without --console-socket');
+    if (!o.io?.terminal) throw new TsrunError('process.terminal is true: a console socket or the caller\'s terminal streams (io.terminal) are required', { code: ErrorCode.Usage });
     receiver = new ConsoleReceiver(loadNative());
   }
   try {
@@ -39,9 +40,9 @@ export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
     await start(g, o.id);
     return 0;
   }
-  const tty = receiver ? proxyTerminal(loadNative(), receiver.receive()) : undefined;
+  const tty = receiver ? proxyTerminal(loadNative(), receiver.receive(), o.io!.terminal!()) : undefined;
   const pid = new Store(g.root).load(o.id).pid;
-  const stopForwarding = forwardSignals(pid);
+  const stopForwarding = o.io?.forwardSignals?.(pid) ?? noop;
   // The init is our child (stage 1 cloned it with CLONE_PARENT): wait for it off-thread.
   const exited = loadNative().waitAsync(pid);
   try {

@@ -2,8 +2,10 @@
 // writing, then run the poststart hooks (warnings only, spec 1.2).
 import * as fs from 'node:fs';
 import { TsrunError, fsError } from '../common/errors';
-import { runHooks } from './hooks';
-import type { GlobalOptions } from './options';
+import { HOOKS } from '../oci/hooks';
+import { hookLog, runHooks } from './hooks';
+import { requireStatus } from './lifecycle';
+import type { RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { initAlive } from '../linux/proc';
 import { deriveStatus, toState } from './status';
@@ -13,20 +15,20 @@ import { mark } from '../common/timing';
 /** How long start waits for the init to write to the fifo once we opened it. */
 const RELEASE_TIMEOUT_MS = 10_000;
 
-export async function start(g: GlobalOptions, id: string): Promise<void> {
+export async function start(g: RuntimeOptions, id: string): Promise<void> {
   const store = new Store(g.root);
   Store.validateId(id);
   await store.withLock(id, async () => {
     mark('locked');
     const rec = store.load(id);
     const status = deriveStatus(rec, store);
-    if (status === 'stopped') throw new TsrunError('cannot start a container that has stopped');
-    if (status === 'running') throw new TsrunError('cannot start an already running container');
-    if (status !== 'created') throw new TsrunError(`cannot start a container in the ${status} state`);
+    requireStatus('start', status, id);
     mark('status derived');
+    g.logger?.debug?.(`start ${id}: releasing init pid ${rec.pid} (status ${status})`);
     await releaseInit(store, rec);
     mark('init released and exec\'d');
-    runHooks('poststart', rec.config.hooks?.poststart, toState(rec, 'running'), { warnOnly: true });
+    g.logger?.debug?.(`start ${id}: the container process runs`);
+    runHooks('poststart', rec.config.hooks?.poststart, toState(rec, HOOKS.poststart.status), hookLog(g));
   });
 }
 

@@ -1,11 +1,11 @@
-// `state`: the container's state as runc prints it. Read-only: no lock, no cgroup code
-// unless the init is alive (paused check).
-import type { GlobalOptions } from './options';
-import { cliState, deriveStatus, type CliState } from './status';
+// `state`: the container's runtime-spec State document (the CLI prints it as runc does).
+// Read-only: no lock, no cgroup code unless the init is alive (paused check).
+import type { RuntimeOptions } from './options';
+import { containerState, deriveStatus, type ContainerState } from './status';
 import { Store } from './store';
 
-export function state(g: GlobalOptions, id: string): CliState {
+export function state(g: RuntimeOptions, id: string): ContainerState {
   const store = new Store(g.root);
   const rec = store.load(id);
-  return cliState(rec, deriveStatus(rec, store));
+  return containerState(rec, deriveStatus(rec, store));
 }

@@ -9,6 +9,9 @@ import { initAlive } from '../linux/proc';
 import type { Store } from './store';
 
 export function deriveStatus(rec: ContainerRecord, store: Store): Status {
+  // A provisional record: "creating" while its create runs; a dead creator left a stopped,
+  // never-started container for delete to clean up.
+  if (rec.pid === 0) return rec.creator && initAlive({ pid: rec.creator.pid, pidStartTime: rec.creator.startTime }) ? 'creating' : 'stopped';
   if (!initAlive(rec)) return 'stopped';
   if (rec.cgroup && isFrozen(rec)) return 'paused';
   return fs.existsSync(store.fifoPath(rec.id)) ? 'created' : 'running';
@@ -33,37 +36,18 @@ export function toState(rec: ContainerRecord, status: Status): State {
   return out;
 }
 
-/** What `state` and `list --format json` print, field for field as runc 1.1 does. */
-export interface CliState {
-  ociVersion: string;
-  id: string;
-  pid: number;
-  status: Status;
-  bundle: string;
+/** What `state()` and `list()` return: the runtime-spec State document, plus the rootfs
+ *  and creation time runc's `state` shows and (list only) the owner. */
+export interface ContainerState extends State {
   rootfs: string;
+  /** RFC 3339 time of create. */
   created: string;
-  annotations?: Record<string, string>;
-  owner: string;
+  /** User name of the state dir's owner (list() fills it). */
+  owner?: string;
 }
 
-/** runc's layout: pid 0 once stopped, annotations omitted when empty, owner "" (list fills it). */
-export function cliState(rec: ContainerRecord, status: Status, owner = ''): CliState {
-  const out: CliState = {
-    ociVersion: OCI_VERSION,
-    id: rec.id,
-    pid: status === 'stopped' ? 0 : rec.pid,
-    status,
-    bundle: rec.bundle,
-    rootfs: rec.rootfs,
-    created: rec.created,
-    owner,
-  };
-  const ann = rec.config?.annotations;
-  if (ann && Object.keys(ann).length) {
-    delete (out as Partial<CliState>).owner;
-    out.annotations = ann;
-    out.owner = owner;
-  }
+export function containerState(rec: ContainerRecord, status: Status, owner?: string): ContainerState {
+  const out: ContainerState = { ...toState(rec, status), rootfs: rec.rootfs, created: rec.created };
+  if (owner !== undefined) out.owner = owner;
   return out;
 }
-

@@ -4,7 +4,8 @@
 // waiter can recreate anything inside a half-removed dir.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TsrunError, fsError } from '../common/errors';
+import { DEFAULT_ROOT } from './options';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
 
@@ -25,13 +26,13 @@ const queues = new Map<string, Promise<void>>();
 export class Store {
   readonly root: string;
 
-  constructor(root: string) {
+  constructor(root: string = DEFAULT_ROOT) {
     this.root = path.resolve(root);
   }
 
   static validateId(id: string): void {
     if (typeof id !== 'string' || !ID_RE.test(id) || id === '.' || id === '..') {
-      throw new TsrunError(`invalid container ID format: ${JSON.stringify(id)} (use letters, digits, "_", "+", ",", "-", "."; not "." or "..")`);
+      throw new TsrunError(`invalid container ID format: ${JSON.stringify(id)} (use letters, digits, "_", "+", ",", "-", "."; not "." or "..")`, { code: ErrorCode.Usage });
     }
   }
 
@@ -64,7 +65,7 @@ export class Store {
     try {
       fs.mkdirSync(dir, { mode: 0o700 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TsrunError(`container with id exists: ${id}`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TsrunError(`container with id exists: ${id}`, { code: ErrorCode.Exists });
       throw fsError(`create state dir ${dir}`, err);
     }
   }
@@ -114,8 +115,10 @@ export class Store {
   /** Remove the container dir. Missing is fine. */
   remove(id: string): void {
     const dir = this.dir(id);
-    // Rename first: from here on the id is free and nothing can be created inside.
-    const tomb = path.join(this.root, `.deleted-${id}-${process.pid}-${Date.now()}`);
+    // Rename first: from here on the id is free and nothing can be created inside. The
+    // tomb's name is short (an id may be 255 bytes long) and starts with "~", which no id
+    // may hold, so it is never mistaken for a container.
+    const tomb = path.join(this.root, `~deleted.${process.pid}.${Math.random().toString(36).slice(2)}`);
     try {
       fs.renameSync(dir, tomb);
     } catch (err) {
@@ -140,7 +143,8 @@ export class Store {
     }
   }
 
-  /** Ids of every container dir, sorted (dirs that are not valid ids are skipped). */
+  /** Ids of every container dir, sorted (dirs that are not valid ids, e.g. tombs, are skipped;
+   *  an id may start with "."). */
   ids(): string[] {
     let names: fs.Dirent[];
     try {
@@ -150,7 +154,7 @@ export class Store {
       throw fsError(`read state root ${this.root}`, err);
     }
     return names
-      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && ID_RE.test(d.name))
+      .filter((d) => d.isDirectory() && ID_RE.test(d.name) && d.name !== '.' && d.name !== '..')
       .map((d) => d.name)
       .sort();
   }
@@ -205,7 +209,7 @@ export class Store {
 }
 
 function notExist(id: string): TsrunError {
-  return new TsrunError(`container "${id}" does not exist`);
+  return new TsrunError(`container "${id}" does not exist`, { code: ErrorCode.NotFound });
 }
 
 /**

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Native } from '../native/shim';
+import type { TerminalStreams } from './options';
 
 export class ConsoleReceiver {
   readonly socketPath: string;
@@ -32,16 +33,16 @@ export class ConsoleReceiver {
   }
 }
 
-/** Copy stdin -> master and master -> stdout until the container side closes. */
-export function proxyTerminal(native: Native, master: number): { done: Promise<void>; stop(): void } {
-  const stdin = process.stdin;
+/** Copy input -> master and master -> output until the container side closes. */
+export function proxyTerminal(native: Native, master: number, io: TerminalStreams): { done: Promise<void>; stop(): void } {
+  const { input: stdin, output: stdout } = io;
   const raw = stdin.isTTY === true;
   const resize = () => {
-    if (process.stdout.isTTY) native.setWinsize(master, process.stdout.rows, process.stdout.columns);
+    if (stdout.isTTY) native.setWinsize(master, stdout.rows, stdout.columns);
   };
   if (raw) stdin.setRawMode(true);
   resize();
-  process.stdout.on('resize', resize);
+  stdout.on('resize', resize);
   const onInput = (d: Buffer) => {
     try {
       fs.writeSync(master, d);
@@ -52,7 +53,7 @@ export function proxyTerminal(native: Native, master: number): { done: Promise<v
   stdin.on('data', onInput);
   // Reads of the master fail with EIO once every slave fd is closed: that is the end.
   const out = fs.createReadStream('', { fd: master, autoClose: true, highWaterMark: 16 * 1024 });
-  out.pipe(process.stdout, { end: false });
+  out.pipe(stdout, { end: false });
   const done = new Promise<void>((resolve) => {
     out.on('error', () => resolve());
     out.on('close', () => resolve());
@@ -61,7 +62,7 @@ export function proxyTerminal(native: Native, master: number): { done: Promise<v
     done,
     stop() {
       stdin.off('data', onInput);
-      process.stdout.off('resize', resize);
+      stdout.off('resize', resize);
       if (raw) stdin.setRawMode(false);
       stdin.pause();
       stdin.unref?.();

@@ -139,10 +139,11 @@ describe.skipIf(!!skip)('pure cgroup v2 host', () => {
 
   it('device rules are an eBPF program: an allowed device opens, a denied one does not', async () => {
     // mknod itself is allowed for every device (runc's default "c *:* m", "b *:* m"); the
-    // program decides what may be opened. 10:200 (/dev/net/tun) is on no allow list: EPERM
-    // from the program (the driver would answer ENODEV or succeed).
+    // program decides what may be opened. 10:229 (/dev/fuse) is on no allow list (runc's
+    // defaults have /dev/net/tun, not fuse): EPERM from the program (fuse's driver would
+    // open, or answer ENODEV).
     const b = await s.bundle('dev', {
-      args: ['sh', '-c', 'mknod /tmp/ok c 1 3 && echo x > /tmp/ok && echo ok-open > /m/a; mknod /tmp/no c 10 200 && head -c1 /tmp/no 2> /m/b; true'],
+      args: ['sh', '-c', 'mknod /tmp/ok c 1 3 && echo x > /tmp/ok && echo ok-open > /m/a; mknod /tmp/no c 10 229 && head -c1 /tmp/no 2> /m/b; true'],
       mutate: (c: Config) => {
         c.root.readonly = false;
         for (const k of ['bounding', 'effective', 'permitted']) c.process.capabilities[k].push('CAP_MKNOD');

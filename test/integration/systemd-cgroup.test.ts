@@ -66,6 +66,12 @@ describe.skipIf(!!skip)('--systemd-cgroup on a systemd host', () => {
     const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
     expect(fs.readFileSync(`/proc/${execPid}/cgroup`, 'utf8')).toBe(`0::/system.slice/${unit}\n`);
 
+    // update: systemd learns the new limits too (they survive its next re-apply).
+    s.ok(['update', '--memory', String(96 * MiB), '--pids-limit', '30', id]);
+    expect(show(unit, ['MemoryMax', 'TasksMax'])).toEqual({ MemoryMax: String(96 * MiB), TasksMax: '30' });
+    expect(spawnSync('systemctl', ['daemon-reload']).status).toBe(0);
+    expect(files()).toMatchObject({ mem: String(96 * MiB), pids: '30' });
+
     s.ok(['delete', '--force', id]);
     await waitFor(() => show(unit, ['LoadState']).LoadState === 'not-found', 30_000, 200);
     expect(fs.existsSync(dir)).toBe(false);

@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { globalOptions, main, parse } from '../../src/cli/cli';
 import { fastParse } from '../../src/cli/fastparse';
 import { parseWithYargs } from '../../src/cli/yargs-cli';
-import { formatTable } from '../../src/runtime/list';
-import { formatLine } from '../../src/runtime/log';
+import { formatTable } from '../../src/cli/format';
+import { formatLine } from '../../src/cli/log';
 
 const viaYargs = (argv: string[]) => parseWithYargs(argv, () => 'tsrun version test');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-cli-'));
@@ -38,6 +38,11 @@ const VALID: string[][] = [
   ['features'],
   ['pause', 'c1'],
   ['kill', '--', 'c1', 'TERM'],
+  ['update', '--memory', '64m', '--pids-limit', '-1', '--cpu-quota', '-1', 'c1'],
+  ['update', '-r', '-', 'c1'],
+  ['ps', '-f', 'json', 'c1'],
+  ['ps', 'c1', '-ef'],
+  ['ps', '--format', 'table', 'c1', '-o', 'pid,comm', '--format', 'x'],
 ];
 
 describe('parsing', () => {
@@ -151,5 +156,7 @@ describe('output formats', () => {
     expect(formatLine('error', 'x "y"', 'text', true, t)).toBe('time="2026-01-02T03:04:05Z" level=error msg="x \\"y\\""\n');
     expect(formatLine('error', 'boom', 'text', false, t)).toBe('tsrun: boom\n');
     expect(formatLine('warning', 'hm', 'text', false, t)).toBe('tsrun: warning: hm\n');
+    // --debug lines keep runc's layout on stderr too (scripts grep them as runc's).
+    expect(formatLine('debug', 'hm', 'text', false, t)).toBe('time="2026-01-02T03:04:05Z" level=debug msg="hm"\n');
   });
 });

@@ -7,7 +7,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerRecord } from '../../src/runtime/record';
 import { parseStat, procStartTime, procStat } from '../../src/linux/proc';
-import { deriveStatus, toState, cliState } from '../../src/runtime/status';
+import { containerState, deriveStatus, toState } from '../../src/runtime/status';
+import { cliState as format } from '../../src/cli/format';
+import type { Status } from '../../src/oci/types';
+
+const cliState = (rec: ContainerRecord, status: Status) => format(containerState(rec, status));
 import { Store } from '../../src/runtime/store';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -96,13 +100,13 @@ describe('Store records', () => {
     const root = path.join(tmp, 'r2');
     const s = new Store(root);
     expect(s.ids()).toEqual([]);
-    for (const id of ['b', 'a', 'c']) s.reserve(id);
+    for (const id of ['b', 'a', 'c', '.d']) s.reserve(id);
     fs.writeFileSync(path.join(root, 'stray-file'), '');
-    fs.mkdirSync(path.join(root, '.deleted-x'));
-    expect(s.ids()).toEqual(['a', 'b', 'c']);
+    fs.mkdirSync(path.join(root, '~deleted.x')); // a tomb: "~" is no id character
+    expect(s.ids()).toEqual(['.d', 'a', 'b', 'c']);
     s.remove('b');
     s.remove('b'); // missing is fine
-    expect(s.ids()).toEqual(['a', 'c']);
+    expect(s.ids()).toEqual(['.d', 'a', 'c']);
     s.reserve('b');
   });
 });
@@ -211,10 +215,11 @@ describe('status', () => {
     expect(deriveStatus(record('st3', pid, st!.startTime), s)).toBe('stopped');
   });
 
-  it('state documents: spec state for hooks, runc layout for the CLI', () => {
+  it('state documents: spec state for hooks and the API, runc layout for the CLI', () => {
     const rec = record('st4', 77, 1, { config: { ociVersion: '1.2.0', annotations: { a: 'b' } } });
     expect(Object.keys(toState(rec, 'running'))).toEqual(['ociVersion', 'id', 'status', 'pid', 'bundle', 'annotations']);
     expect(toState(rec, 'stopped').pid).toBeUndefined();
+    expect(containerState(rec, 'running')).toEqual({ ...toState(rec, 'running'), rootfs: rec.rootfs, created: rec.created });
     const cli = cliState(rec, 'running');
     expect(Object.keys(cli)).toEqual(['ociVersion', 'id', 'pid', 'status', 'bundle', 'rootfs', 'created', 'annotations', 'owner']);
     expect(cliState(rec, 'stopped').pid).toBe(0);

@@ -1,7 +1,7 @@
 // Pure value mappings from linux.resources to cgroup file contents (v1 and v2).
 // Formulas follow runc's so that the same config gives the same numbers.
 import { TsrunError } from '../../common/errors';
-import type { Device, DeviceCgroupRule } from '../../oci/types';
+import type { DeviceCgroupRule } from '../../oci/types';
 
 export interface WeightDevice { major: number; minor: number; weight?: number; leafWeight?: number }
 export interface ThrottleDevice { major: number; minor: number; rate: number }
@@ -160,18 +160,13 @@ export const DEFAULT_ALLOWED_DEVICES: DeviceRule[] = [
 ];
 
 /**
- * The full ordered rule list for a container: the config's rules, then the devices
- * linux.devices creates (so the container can open what it was given), then the defaults.
- * The list starts from deny-all, as runc's does.
+ * The full ordered rule list for a container: the config's rules, then the defaults. The
+ * list starts from deny-all, as runc's does. linux.devices only creates nodes: as in runc,
+ * whether the container may use them is up to linux.resources.devices alone.
  */
-export function effectiveDeviceRules(rules: DeviceCgroupRule[] | undefined, linuxDevices: Device[] = []): DeviceRule[] {
+export function effectiveDeviceRules(rules: DeviceCgroupRule[] | undefined): DeviceRule[] {
   const out: DeviceRule[] = [{ allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' }];
   for (const r of rules ?? []) out.push(normalise(r));
-  for (const d of linuxDevices) {
-    if ((d.type === 'c' || d.type === 'b' || d.type === 'u') && d.major !== undefined && d.minor !== undefined) {
-      out.push({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' });
-    }
-  }
   out.push(...DEFAULT_ALLOWED_DEVICES);
   return out;
 }

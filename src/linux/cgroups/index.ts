@@ -15,7 +15,9 @@ export { detectMode } from './host';
 export type { CgroupMode } from './host';
 export { cleanPath, expandSlice, systemdPath } from './paths';
 export * from './convert';
-export type { CgroupManager, CgroupOptions, CgroupRef, CgroupStats, ManagerExtras } from './types';
+export type { CgroupManager, CgroupOptions, CgroupRef, ManagerExtras } from './types';
+export type { Stats } from './stats';
+export type { OomWatch } from './oom';
 
 /**
  * Resolve where a container's cgroups go, the way runc 1.1 does (checked on this host):

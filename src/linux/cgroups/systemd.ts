@@ -16,7 +16,9 @@ import type { LinuxResources } from '../../oci/types';
 import { TsrunError } from '../../common/errors';
 import { sharesToWeight, blkioToIoWeight } from './convert';
 import { sleepMs } from './fsutil';
-import type { CgroupManager, CgroupRef, CgroupStats } from './types';
+import type { OomWatch } from './oom';
+import type { Stats } from './stats';
+import type { CgroupManager, CgroupRef } from './types';
 
 /** child_process costs a few ms to load: only this driver needs it, so only it loads it. */
 function spawnSync(cmd: string, args: string[], opts: { encoding: 'utf8'; timeout?: number }): SpawnSyncReturns<string> {
@@ -124,6 +126,7 @@ export class SystemdManager implements CgroupManager {
     private readonly resources?: LinuxResources,
     private fresh = false,
   ) {}
+  private startedHere = false;
 
   get ref(): CgroupRef {
     return this.base.ref;
@@ -165,6 +168,7 @@ export class SystemdManager implements CgroupManager {
     const args = [this.unit, 'fail', String(props.length), ...props.flat()];
     busctl(this.user, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [...args, '0'], `start unit ${this.unit}`);
     this.fresh = false;
+    this.startedHere = true;
     this.waitIn(pid);
     // Controllers systemd did not enable for the scope (e.g. cpuset), and v1 hierarchies
     // systemd does not manage: the cgroupfs manager creates and joins those (no-op where
@@ -205,7 +209,13 @@ export class SystemdManager implements CgroupManager {
     }
   }
 
+  /** create: the unit was just started with these properties. update: tell systemd the new
+   *  values first, or its next re-apply (daemon-reload) would put the old ones back. */
   set(r: LinuxResources): void {
+    if (!this.startedHere && !this.fresh) {
+      const props = resourceProps(r, this.ref.mode === 'v2');
+      if (props.length) busctl(this.user, 'SetUnitProperties', 'sba(sv)', [this.unit, 'true', String(props.length), ...props.flat()], `set properties of ${this.unit}`);
+    }
     this.base.set(r);
   }
   freeze(): void {
@@ -220,8 +230,14 @@ export class SystemdManager implements CgroupManager {
   pids(): number[] {
     return this.base.pids();
   }
-  stats(): CgroupStats {
+  stats(): Stats {
     return this.base.stats();
+  }
+  frozenAt(): string | null {
+    return this.base.frozenAt();
+  }
+  oomWatch(): OomWatch | null {
+    return this.base.oomWatch();
   }
 
   /** Stop the scope (systemd removes its cgroup), then clear what may be left. */

@@ -1,12 +1,12 @@
 // The cgroup interfaces every manager implements and callers hold (a leaf: v1.ts, v2.ts and
 // index.ts all import from here, so there is no type cycle between them).
-import type { Device, LinuxResources } from '../../oci/types';
+import type { LinuxResources } from '../../oci/types';
 import type { DeviceRule } from './convert';
+import type { OomWatch } from './oom';
+import type { Stats } from './stats';
 
 export interface ManagerExtras {
   rootless?: boolean;
-  /** linux.devices: each created device is also allowed in the device cgroup. */
-  linuxDevices?: Device[];
 }
 
 /** Serializable description of a container's cgroups, stored in state.json. */
@@ -36,12 +36,19 @@ export interface CgroupManager {
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;
+  /**
+   * Before apply(): the cgroup that would freeze a process joining now (the container's
+   * own, or the nearest existing ancestor whose state a new cgroup inherits), else null.
+   */
+  frozenAt(): string | null;
   /** Every pid in the container's cgroup (for kill --all and delete --force). */
   pids(): number[];
   /** Remove the directories (after the processes are gone). Never throws for ENOENT. */
   destroy(): void;
-  /** Usage counters for `events --stats`; sections the host lacks are absent. */
-  stats(): CgroupStats;
+  /** Usage counters in runc's `events` shape (stats.ts); files the host lacks read as 0. */
+  stats(): Stats;
+  /** Start watching for OOM kills (oom.ts); null where there is no memory controller. */
+  oomWatch(): OomWatch | null;
   /**
    * The ordered device rules of the last set() that carried linux.resources.devices.
    * v1: already written to devices.allow/deny. v2: NOT enforced by set(); a
@@ -51,20 +58,11 @@ export interface CgroupManager {
   readonly deviceRules: DeviceRule[] | null;
 }
 
-/** Numbers in bytes / nanoseconds, shaped after runc's `events --stats`. */
-export interface CgroupStats {
-  memory?: { usage: number; max?: number; limit?: number; failcnt?: number };
-  pids?: { current: number; limit?: number };
-  cpu?: { total: number; user?: number; kernel?: number };
-}
-
 export interface CgroupOptions {
   id: string;
   cgroupsPath?: string;
   systemd?: boolean;
   rootless?: boolean;
-  /** linux.devices: the devices the container gets are also allowed in its device cgroup. */
-  linuxDevices?: Device[];
   /** linux.resources: the systemd driver turns them into unit properties at creation. */
   resources?: LinuxResources;
 }

@@ -4,12 +4,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
-import type { Device, LinuxResources } from '../../oci/types';
-import type { CgroupManager, CgroupRef, CgroupStats, ManagerExtras } from './types';
+import type { LinuxResources } from '../../oci/types';
+import type { CgroupManager, CgroupRef, ManagerExtras } from './types';
+import { oomWatchV1, type OomWatch } from './oom';
+import { statsV1, type Stats } from './stats';
 import {
   type BlockIO, type DeviceRule, type Network, type Rdma,
   blkioThrottleWrites, deviceRuleLine, effectiveDeviceRules, hugepageSize, pidsMax, rdmaLines,
 } from './convert';
+import { CGROUP_ROOT } from './host';
 import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
 
 const PERMISSION = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -96,7 +99,7 @@ export class V1Manager implements CgroupManager {
   }
 
   private setDevices(r: LinuxResources): void {
-    const rules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+    const rules = effectiveDeviceRules(r.devices);
     this.deviceRules = rules;
     const d = this.ref.dirs.devices;
     if (!d) {
@@ -245,6 +248,16 @@ export class V1Manager implements CgroupManager {
     return !!d && readCgIfExists(d, 'freezer.state') === 'FROZEN';
   }
 
+  frozenAt(): string | null {
+    // A new v1 cgroup starts in its parent's freezer state, which freezer.state shows.
+    for (let d = this.ref.dirs.freezer; d && d.startsWith(CGROUP_ROOT + '/'); d = path.dirname(d)) {
+      const st = readCgIfExists(d, 'freezer.state');
+      if (st === null) continue; // not created yet (or the hierarchy's root: never frozen)
+      return st === 'THAWED' ? null : d;
+    }
+    return null;
+  }
+
   pids(): number[] {
     const d = this.ref.dirs.freezer ?? this.ref.dirs.devices ?? this.ref.dirs.unified ?? Object.values(this.ref.dirs)[0];
     return d ? procsRecursive(d) : [];
@@ -262,37 +275,12 @@ export class V1Manager implements CgroupManager {
     if (errors.length) throw new TsrunError(errors.join('; '));
   }
 
-  stats(): CgroupStats {
-    const s: CgroupStats = {};
-    const num = (d: string | undefined, f: string): number | undefined => {
-      if (!d || !hasFile(d, f)) return undefined;
-      const v = readCg(d, f);
-      return v === 'max' ? undefined : Number(v);
-    };
-    const mem = this.ref.dirs.memory;
-    if (mem && hasFile(mem, 'memory.usage_in_bytes')) {
-      s.memory = {
-        usage: num(mem, 'memory.usage_in_bytes') ?? 0,
-        max: num(mem, 'memory.max_usage_in_bytes'),
-        limit: num(mem, 'memory.limit_in_bytes'),
-        failcnt: num(mem, 'memory.failcnt'),
-      };
-    }
-    const pids = this.ref.dirs.pids;
-    if (pids && hasFile(pids, 'pids.current')) s.pids = { current: num(pids, 'pids.current') ?? 0, limit: num(pids, 'pids.max') };
-    const acct = this.ref.dirs.cpuacct;
-    if (acct && hasFile(acct, 'cpuacct.usage')) {
-      s.cpu = { total: num(acct, 'cpuacct.usage') ?? 0 };
-      if (hasFile(acct, 'cpuacct.stat')) {
-        // cpuacct.stat is in USER_HZ (100 on Linux) ticks.
-        for (const l of readCg(acct, 'cpuacct.stat').split('\n')) {
-          const [k, v] = l.split(' ');
-          if (k === 'user') s.cpu.user = Number(v) * 1e7;
-          if (k === 'system') s.cpu.kernel = Number(v) * 1e7;
-        }
-      }
-    }
-    return s;
+  stats(): Stats {
+    return statsV1(this.ref.dirs);
+  }
+
+  oomWatch(): OomWatch | null {
+    return this.ref.dirs.memory ? oomWatchV1(this.ref.dirs.memory) : null;
   }
 }
 

@@ -3,13 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
 import type { LinuxResources } from '../../oci/types';
-import type { CgroupManager, CgroupRef, CgroupStats, ManagerExtras } from './types';
+import type { CgroupManager, CgroupRef, ManagerExtras } from './types';
+import { oomWatchV2, type OomWatch } from './oom';
+import { statsV2, type Stats } from './stats';
 import {
   type BlockIO, type DeviceRule, type Network, type Rdma,
   blkioToIoWeight, cpuMaxV2, effectiveDeviceRules, hugepageSize, ioMaxLines, pidsMax, rdmaLines,
   sharesToWeight, swapV2, v2Bytes,
 } from './convert';
 import { attachDeviceRules } from './devices-bpf';
+import { CGROUP_ROOT } from './host';
 import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
 
 /**
@@ -82,7 +85,7 @@ export class V2Manager implements CgroupManager {
 
   set(r: LinuxResources): void {
     if (Array.isArray(r.devices)) {
-      this.deviceRules = effectiveDeviceRules(r.devices, this.extras.linuxDevices);
+      this.deviceRules = effectiveDeviceRules(r.devices);
       attachDeviceRules(this.dir, this.deviceRules, { rootless: this.extras.rootless });
     }
     if (r.cpu) this.setCpu(r.cpu);
@@ -171,6 +174,16 @@ export class V2Manager implements CgroupManager {
     return readCgIfExists(this.dir, 'cgroup.freeze') === '1';
   }
 
+  frozenAt(): string | null {
+    // cgroup.events says "frozen 1" when the cgroup or an ancestor is frozen.
+    for (let d = this.dir; d.startsWith(CGROUP_ROOT + '/'); d = path.dirname(d)) {
+      const ev = readCgIfExists(d, 'cgroup.events');
+      if (ev === null) continue;
+      return /^frozen 1$/m.test(ev) || readCgIfExists(d, 'cgroup.freeze') === '1' ? d : null;
+    }
+    return null;
+  }
+
   pids(): number[] {
     return procsRecursive(this.dir);
   }
@@ -179,25 +192,11 @@ export class V2Manager implements CgroupManager {
     removeTree(this.dir);
   }
 
-  stats(): CgroupStats {
-    const s: CgroupStats = {};
-    const num = (f: string): number | undefined => {
-      if (!hasFile(this.dir, f)) return undefined;
-      const v = readCg(this.dir, f);
-      return v === 'max' ? undefined : Number(v);
-    };
-    if (hasFile(this.dir, 'memory.current')) {
-      s.memory = { usage: num('memory.current') ?? 0, max: num('memory.peak'), limit: num('memory.max') };
-    }
-    if (hasFile(this.dir, 'pids.current')) s.pids = { current: num('pids.current') ?? 0, limit: num('pids.max') };
-    if (hasFile(this.dir, 'cpu.stat')) {
-      const kv = new Map(readCg(this.dir, 'cpu.stat').split('\n').map((l) => l.split(' ') as [string, string]));
-      s.cpu = {
-        total: Number(kv.get('usage_usec') ?? 0) * 1000,
-        user: Number(kv.get('user_usec') ?? 0) * 1000,
-        kernel: Number(kv.get('system_usec') ?? 0) * 1000,
-      };
-    }
-    return s;
+  stats(): Stats {
+    return statsV2(this.dir);
+  }
+
+  oomWatch(): OomWatch {
+    return oomWatchV2(this.dir);
   }
 }

@@ -1,7 +1,8 @@
 // tsrun's log: what --log / --log-format / --debug configure. Lines go to the --log file
 // (opened on first use, appended) or to stderr. JSON lines carry runc's fields
 // {"level","msg","time"} because callers (containerd, podman) parse them; text lines in a
-// file use runc's logrus layout, and on stderr a plain "tsrun: ..." line for people.
+// file (and --debug lines anywhere) use runc's logrus layout, and on stderr a plain
+// "tsrun: ..." line for people.
 import * as fs from 'node:fs';
 
 export type LogFormat = 'text' | 'json';
@@ -52,7 +53,8 @@ function now(): string {
 
 export function formatLine(level: Level, msg: string, format: LogFormat, toFile: boolean, time = now()): string {
   if (format === 'json') return JSON.stringify({ level, msg, time }) + '\n';
-  if (toFile) return `time=${JSON.stringify(time)} level=${level} msg=${JSON.stringify(msg)}\n`;
+  // runc's logrus layout in a file, and for --debug lines on stderr too (runc prints them so).
+  if (toFile || level === 'debug') return `time=${JSON.stringify(time)} level=${level} msg=${JSON.stringify(msg)}\n`;
   return level === 'error' ? `tsrun: ${msg}\n` : `tsrun: ${level}: ${msg}\n`;
 }
 
@@ -60,6 +62,10 @@ function write(level: Level, msg: string): void {
   const toFile = logsToFile();
   const line = formatLine(level, msg, config.format, toFile);
   try {
+    // Opened append-only, following symlinks as runc does: callers pass /dev/stderr,
+    // /proc/self/fd/N or a file in their own directory, and the path is theirs to choose
+    // (SECURITY.md: the command line is trusted; the pid file is the one path tsrun
+    // writes with a temp name, and that one is created O_EXCL|O_NOFOLLOW).
     if (fd === null) fd = toFile ? fs.openSync(config.file!, 'a', 0o644) : 2;
     fs.writeSync(fd, line);
   } catch {
