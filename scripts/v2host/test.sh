@@ -10,12 +10,13 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO"
 
+# (devices-bpf.test.ts compiles a C probe and the guest has no compiler: cgroup2-host covers
+# the device program with a real container instead.)
 GUEST_FILES=(
   test/integration/lifecycle-cli.test.ts
   test/integration/container.test.ts
   test/integration/cgroups.test.ts
   test/integration/cgroup2-host.test.ts
-  test/integration/devices-bpf.test.ts
   test/integration/systemd-cgroup.test.ts
   test/integration/rootless.test.ts
   conformance/
