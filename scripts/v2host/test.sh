@@ -11,9 +11,10 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO"
 
 # (devices-bpf.test.ts compiles a C probe and the guest has no compiler: cgroup2-host covers
-# the device program with a real container instead.)
+# the device program with a real container instead. lifecycle-cli.test.ts runs long chains
+# of blocking spawnSync calls: under TCG its worker missed vitest's 60 s RPC deadline
+# ("Timeout calling onTaskUpdate") in both runs seen here; conformance/ covers the lifecycle.)
 GUEST_FILES=(
-  test/integration/lifecycle-cli.test.ts
   test/integration/container.test.ts
   test/integration/cgroups.test.ts
   test/integration/cgroup2-host.test.ts
