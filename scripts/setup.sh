@@ -14,6 +14,11 @@ command -v podman >/dev/null || need+=(podman)   # test/integration/podman.test.
 [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || need+=(docker.io)
 [ -x /usr/bin/containerd ] && [ -x /usr/bin/ctr ] || need+=(containerd)
 command -v script >/dev/null || need+=(bsdutils)
+# The v2host guest tier (scripts/v2host): QEMU, and what builds its Debian 12 image.
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v cpio >/dev/null || need+=(cpio)
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need[*]}"
   apt-get update -qq

@@ -78,7 +78,12 @@ function loadMkbundle(): Promise<MkBundle> {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Poll until fn() is truthy or the time is up; returns the last value. */
+/** TSRUN_TEST_SLOW=N stretches the runtime-call and wait timeouts N times (the v2host guest
+ *  tier runs under QEMU's TCG, several times slower than this host). */
+export const SLOW = Math.max(1, Number(process.env.TSRUN_TEST_SLOW) || 1);
+
 export async function waitFor<T>(fn: () => T, timeoutMs = 5000, stepMs = 50): Promise<T> {
+  timeoutMs *= SLOW;
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();
@@ -206,7 +211,7 @@ export class Suite {
         cwd: opts.cwd,
         stdio: [opts.input === undefined ? 'ignore' : 'pipe', outFd, errFd],
         input: opts.input,
-        timeout: opts.timeoutMs ?? 30_000,
+        timeout: (opts.timeoutMs ?? 30_000) * SLOW,
         killSignal: 'SIGKILL',
       });
       const res = { code: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };

@@ -48,7 +48,8 @@ export function globalOptions(p: Parsed): GlobalOptions {
   const gl = p.global;
   const rootless = gl.rootless === 'auto' || gl.rootless === undefined ? process.geteuid?.() !== 0 : gl.rootless === 'true';
   return {
-    root: String(gl.root ?? '/run/tsrun'),
+    // runc's default for a non-root user: its own runtime dir (/run is root's).
+    root: String(gl.root ?? (process.geteuid?.() !== 0 && process.env.XDG_RUNTIME_DIR ? `${process.env.XDG_RUNTIME_DIR}/tsrun` : '/run/tsrun')),
     systemdCgroup: !!gl['systemd-cgroup'],
     rootless,
     debug: !!gl.debug,

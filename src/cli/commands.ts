@@ -35,7 +35,7 @@ export const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'debug', type: 'boolean', desc: 'enable debug logging' },
   { name: 'log', type: 'string', desc: "set the log file to write tsrun logs to (default is '/dev/stderr')" },
   { name: 'log-format', type: 'string', desc: "set the log format ('text' (default), or 'json')", default: 'text', choices: ['text', 'json'] },
-  { name: 'root', type: 'string', desc: 'root directory for storage of container state (this should be located in tmpfs)', default: '/run/tsrun' },
+  { name: 'root', type: 'string', desc: 'root directory for storage of container state (this should be located in tmpfs) (default: "/run/tsrun", for a non-root user "$XDG_RUNTIME_DIR/tsrun")' },
   { name: 'systemd-cgroup', type: 'boolean', desc: 'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name"' },
   { name: 'rootless', type: 'string', desc: "ignore cgroup permission errors ('true', 'false', or 'auto')", default: 'auto', choices: ['true', 'false', 'auto'] },
   // Default (unset) is "criu" from PATH, as runc's.

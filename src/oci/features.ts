@@ -62,7 +62,7 @@ export function features(): Features {
     linux: {
       namespaces: [...NAMESPACE_TYPES],
       capabilities: [...CAPABILITIES],
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false },
       seccomp: {
         enabled: true,
         actions: [...SECCOMP_ACTIONS],

@@ -78,6 +78,7 @@ class Launch {
       cgroupsPath: spec.linux?.cgroupsPath,
       systemd: !!this.g.systemdCgroup,
       rootless: this.g.rootless ?? process.geteuid?.() !== 0,
+      resources: spec.linux?.resources,
     });
     // A process joining a frozen cgroup stops where it stands: stage 1 would never answer.
     // Checked before this.cgroup is set, so the cleanup leaves that (pre-existing) cgroup alone.
@@ -220,12 +221,40 @@ class Launch {
   }
 }
 
+/**
+ * Write the user namespace's maps. As root: straight into /proc/<pid>/{uid,gid}_map.
+ * Rootless: the kernel lets a user map only its own id (and, for gid_map, only after
+ * setgroups is denied); any other mapping (subordinate ids from /etc/subuid) goes through
+ * the setuid newuidmap/newgidmap from Debian's uidmap, as runc does.
+ */
 function writeIdMaps(pid: number, uid?: IdMapping[], gid?: IdMapping[]): void {
   const fmt = (maps: IdMapping[]) => maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+  const euid = process.geteuid?.() ?? 0;
+  const own = (maps: IdMapping[], id: number) => maps.length === 1 && maps[0].hostID === id && maps[0].size === 1;
+  const helper = (tool: string, maps: IdMapping[]) => {
+    const args = [String(pid), ...maps.flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)])];
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    const r = spawnSync(tool, args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : (r.stderr || `exit ${r.status}`).trim().split('\n').pop();
+      throw new TsrunError(`${tool} ${args.join(' ')}: ${why}${r.error ? ' (install uidmap)' : ''}`);
+    }
+  };
   try {
-    if (uid?.length) fs.writeFileSync(`/proc/${pid}/uid_map`, fmt(uid));
-    if (gid?.length) fs.writeFileSync(`/proc/${pid}/gid_map`, fmt(gid));
+    if (uid?.length) {
+      if (euid !== 0 && !own(uid, euid)) helper('newuidmap', uid);
+      else fs.writeFileSync(`/proc/${pid}/uid_map`, fmt(uid));
+    }
+    if (gid?.length) {
+      const egid = process.getegid?.() ?? 0;
+      if (euid !== 0 && !own(gid, egid)) helper('newgidmap', gid);
+      else {
+        if (euid !== 0) fs.writeFileSync(`/proc/${pid}/setgroups`, 'deny');
+        fs.writeFileSync(`/proc/${pid}/gid_map`, fmt(gid));
+      }
+    }
   } catch (err) {
+    if (err instanceof TsrunError) throw err;
     throw fsError(`write uid/gid mappings of pid ${pid}`, err);
   }
 }

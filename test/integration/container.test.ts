@@ -249,8 +249,14 @@ describe.skipIf(skip)('container features', () => {
     const dirs = cgroupDirs(b.cgroupsPath);
     const find = (file: string) => dirs.map((d) => path.join(d, file)).find((f) => fs.existsSync(f));
     const read = (file: string) => fs.readFileSync(find(file)!, 'utf8').trim();
-    expect(read('memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
-    expect(read('cpu.cfs_quota_us')).toBe('20000');
+    if (fs.existsSync('/sys/fs/cgroup/cgroup.subtree_control')) {
+      // Pure cgroup v2 (the v2host guest tier).
+      expect(read('memory.max')).toBe(String(64 * 1024 * 1024));
+      expect(read('cpu.max')).toBe('20000 100000');
+    } else {
+      expect(read('memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
+      expect(read('cpu.cfs_quota_us')).toBe('20000');
+    }
     expect(read('pids.max')).toBe('42');
     for (const d of dirs) expect(fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n')).toContain(String(pid));
     s.ok(['delete', '--force', id]);

@@ -62,7 +62,7 @@ describe('parsing', () => {
   it('fills flags and defaults the way handlers expect', () => {
     expect(fastParse(['kill', 'c1', '9', '-a'])).toEqual({
       command: 'kill',
-      global: { debug: false, log: undefined, 'log-format': 'text', root: '/run/tsrun', 'systemd-cgroup': false, rootless: 'auto', criu: undefined },
+      global: { debug: false, log: undefined, 'log-format': 'text', root: undefined, 'systemd-cgroup': false, rootless: 'auto', criu: undefined },
       flags: { all: true },
       args: ['c1', '9'],
     });

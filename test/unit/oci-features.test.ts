@@ -36,7 +36,7 @@ describe('features()', () => {
     expect(CAPABILITIES).toHaveLength(41);
     expect(CAPABILITIES[21]).toBe('CAP_SYS_ADMIN');
     expect(CAPABILITIES[40]).toBe('CAP_CHECKPOINT_RESTORE');
-    expect(f.linux.cgroup).toEqual({ v1: true, v2: true, systemd: false, systemdUser: false });
+    expect(f.linux.cgroup).toEqual({ v1: true, v2: true, systemd: true, systemdUser: false });
     expect(f.linux.seccomp).toMatchObject({ enabled: true, archs: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'] });
     expect(f.linux.seccomp.actions).toContain('SCMP_ACT_ERRNO');
     expect(Object.keys(f.annotations)).toEqual(['io.github.tsrun.version']);

@@ -10,6 +10,7 @@ import { writeCg } from './fsutil';
 import type { CgroupManager, CgroupOptions, CgroupRef, ManagerExtras } from './types';
 import { V1Manager } from './v1';
 import { V2Manager } from './v2';
+import { SystemdManager, systemdBooted } from './systemd';
 
 export { detectMode } from './host';
 export type { CgroupMode } from './host';
@@ -53,7 +54,11 @@ export function newCgroup(opts: CgroupOptions): CgroupManager {
     }
     if (!Object.keys(dirs).length) throw new TsrunError('cgroup: no cgroup hierarchy is mounted under /sys/fs/cgroup');
   }
-  return openCgroup({ mode, path: refPath ?? '/' + inner.replace(/^\//, ''), dirs }, opts);
+  const ref: CgroupRef = { mode, path: refPath ?? '/' + inner.replace(/^\//, ''), dirs };
+  // --systemd-cgroup where systemd runs: the cgroup is a scope unit systemd makes. Without
+  // systemd (this development VM) only the unit's path is used, through cgroupfs.
+  if (opts.systemd && systemdBooted()) ref.systemd = { unit: path.posix.basename(inner), id: opts.id, ...(opts.rootless ? { user: true } : {}) };
+  return openCgroup(ref, opts, true);
 }
 
 /**
@@ -94,12 +99,13 @@ export function primeMigration(): void {
 }
 
 /** Rebuild a manager from what state.json recorded. */
-export function openCgroup(ref: CgroupRef, extras: ManagerExtras = {}): CgroupManager {
+export function openCgroup(ref: CgroupRef, extras: ManagerExtras & { resources?: LinuxResources } = {}, fresh = false): CgroupManager {
+  let m: CgroupManager;
   if (ref.mode === 'v2') {
     if (!ref.dirs.unified) throw new TsrunError(`cgroup: state records a v2 cgroup without a directory (path ${ref.path})`);
-    return new V2Manager(ref, extras);
-  }
-  return new V1Manager(ref, extras);
+    m = new V2Manager(ref, extras);
+  } else m = new V1Manager(ref, extras);
+  return ref.systemd ? new SystemdManager(m, extras.resources, fresh) : m;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface CgroupRef {
   path: string;
   /** v1/hybrid: controller name -> absolute directory; v2: { unified: dir }. */
   dirs: Record<string, string>;
+  /** --systemd-cgroup on a systemd host: the scope unit that holds the cgroup (systemd.ts). */
+  systemd?: { unit: string; id?: string; user?: boolean };
 }
 
 export interface CgroupManager {
@@ -61,4 +63,6 @@ export interface CgroupOptions {
   cgroupsPath?: string;
   systemd?: boolean;
   rootless?: boolean;
+  /** linux.resources: the systemd driver turns them into unit properties at creation. */
+  resources?: LinuxResources;
 }
