@@ -19,6 +19,8 @@ export { pause, resume } from './runtime/pause';
 export { update, requestFromFlags, requestFromFile, type UpdateFlags, type UpdateRequest } from './runtime/update';
 export { containerPids, containerPids as ps, psTable } from './runtime/ps';
 export { events, type ContainerEvent, type EventsOptions } from './runtime/events';
+// Fail with criu's reason where CRIU cannot work; the dump/restore itself is not implemented yet.
+export { checkpoint, restore, type CheckpointOptions, type RestoreOptions } from './runtime/checkpoint';
 export { features, type Features } from './oci/features';
 export { loadBundle, type Bundle } from './oci/load';
 export { LIFECYCLE, allowed, type Operation } from './runtime/lifecycle';
