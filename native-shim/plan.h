@@ -63,12 +63,20 @@ enum plan_op {
 	OP_CLOSE_FDS = 44,   /* n0 preserved fds: stdio + those stay open, the rest close at execve */
 	OP_SECCOMP = 43,     /* s0 hex of struct sock_filter[n1], n0 SECCOMP_FILTER_FLAG_*, n2 = 1: load
 	                        right before execve (with no_new_privs) instead of now */
+	OP_MOUNT_SETATTR = 45, /* s0 path in rootfs (before pivot); n0 MOUNT_ATTR_* to set, n1 to clear:
+	                          mount_setattr(AT_RECURSIVE) for runc's recursive "r*" options */
+	OP_IDMAP_USERNS = 46, /* stage 1, before any namespace: s0 uid_map, s1 gid_map text; n0 slot:
+	                         make a user namespace with those maps for an id-mapped mount */
 	OP_END = 99,
 };
 
 /* OP_MOUNT n3 bits */
 #define MNT_IS_FILE 1   /* the destination is a file (bind of a file): create it as one */
 #define MNT_NO_CREATE 2 /* do not create the destination */
+#define MNT_TMPCOPYUP 4 /* tmpfs: copy what the rootfs had at the destination into it */
+#define MNT_IDMAP 8     /* bind: an id-mapped clone (open_tree + MOUNT_ATTR_IDMAP + move_mount) */
+#define MNT_IDMAP_REC 16 /* ... of the whole tree below the source (ridmap) */
+#define MNT_USERNS_SHIFT 8 /* n3 >> this: the OP_IDMAP_USERNS slot of an id-mapped mount */
 
 /* Sync messages (SOCK_SEQPACKET): struct sync_msg header then payload. */
 enum sync_type {

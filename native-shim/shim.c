@@ -23,6 +23,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -75,6 +76,9 @@ static unsigned short seccomp_len;
 static unsigned int seccomp_flags;
 static int seccomp_deferred;
 static char pathbuf[4096], pathbuf2[4096], tmpfsdata[4096];
+static const char *rootfs_path = "";
+static dev_t pty_rdev; /* the pty slave open_pty made the process's stdio */
+static char mountinfo[1 << 18];
 
 /* ---------- small helpers that need no libc state ---------- */
 
@@ -399,12 +403,132 @@ static void remount(const char *target, unsigned long flags, const char *what)
 	fail("remount", what, errno);
 }
 
+/* tmpcopyup: copy the tree at `from` into `to` (the new tmpfs), keeping owners, modes,
+ * times, symlinks and device nodes. Raw syscalls only; recursion bounded. */
+static char copy_link[4096];
+static void copy_tree(int from, int to, const char *what, int depth)
+{
+	char buf[2048];
+	if (depth > 64)
+		fail("tmpcopyup: directory tree too deep at", what, ELOOP);
+	for (;;) {
+		long n = syscall(SYS_getdents64, from, buf, sizeof buf);
+		if (n < 0)
+			fail("tmpcopyup: read directory", what, errno);
+		if (n == 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
+			off += d->reclen;
+			const char *name = d->name;
+			struct stat st;
+			if (!strcmp(name, ".") || !strcmp(name, ".."))
+				continue;
+			if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				fail("tmpcopyup: stat", name, errno);
+			if (S_ISDIR(st.st_mode)) {
+				if (mkdirat(to, name, 0700) < 0)
+					fail("tmpcopyup: mkdir", name, errno);
+				int f = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				int t = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (f < 0 || t < 0)
+					fail("tmpcopyup: open directory", name, errno);
+				copy_tree(f, t, name, depth + 1);
+				close(f);
+				close(t);
+			} else if (S_ISREG(st.st_mode)) {
+				int f = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+				int t = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+				if (f < 0 || t < 0)
+					fail("tmpcopyup: open", name, errno);
+				ssize_t w;
+				while ((w = sendfile(t, f, NULL, 1 << 20)) > 0)
+					;
+				if (w < 0)
+					fail("tmpcopyup: copy", name, errno);
+				close(f);
+				close(t);
+			} else if (S_ISLNK(st.st_mode)) {
+				ssize_t l = readlinkat(from, name, copy_link, sizeof copy_link - 1);
+				if (l < 0)
+					fail("tmpcopyup: readlink", name, errno);
+				copy_link[l] = 0;
+				if (symlinkat(copy_link, to, name) < 0)
+					fail("tmpcopyup: symlink", name, errno);
+			} else if (mknodat(to, name, st.st_mode, st.st_rdev) < 0) {
+				fail("tmpcopyup: mknod", name, errno);
+			}
+			/* Owner before mode (chown clears set-id bits); times last. */
+			if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+				fail("tmpcopyup: chown", name, errno);
+			if (!S_ISLNK(st.st_mode) && fchmodat(to, name, st.st_mode & 07777, 0) < 0)
+				fail("tmpcopyup: chmod", name, errno);
+			struct timespec ts[2] = { st.st_atim, st.st_mtim };
+			utimensat(to, name, ts, AT_SYMLINK_NOFOLLOW);
+		}
+	}
+}
+
+static int userns_fds[256]; /* OP_IDMAP_USERNS slots */
+static void write_file(const char *path, const char *content, int in_rootfs);
+
+/* A user namespace whose maps are uid_map/gid_map: a child is cloned into a new one, its
+ * maps are written from here (root of the parent namespace), its ns file is kept open. */
+static int make_userns(const char *uid_map, const char *gid_map)
+{
+	char p[64];
+	int pipefd[2], status;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		fail("pipe for id-mapped mount", "", errno);
+	pid_t pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		fail("create a user namespace for an id-mapped mount", "", errno);
+	if (pid == 0) {
+		char c;
+		close(pipefd[1]);
+		read(pipefd[0], &c, 1); /* until the parent is done with us */
+		_exit(0);
+	}
+	close(pipefd[0]);
+	char *e = put(p, p + sizeof p, "/proc/");
+	e = put_int(e, p + sizeof p, pid);
+	put(e, p + sizeof p, "/uid_map");
+	write_file(p, uid_map, 0);
+	put(e, p + sizeof p, "/gid_map");
+	write_file(p, gid_map, 0);
+	put(e, p + sizeof p, "/ns/user");
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("open", p, errno);
+	close(pipefd[1]);
+	waitpid(pid, &status, 0);
+	return fd;
+}
+
+/* idmap/ridmap: clone the source tree detached, id-map it, attach it at fd. */
+static void mount_idmapped(const char *src, int fd, int bits, const char *dst)
+{
+	int rec = bits & MNT_IDMAP_REC ? AT_RECURSIVE : 0;
+	int slot = (bits >> MNT_USERNS_SHIFT) & 0xff;
+	int tree = syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	if (tree < 0)
+		fail("clone mount tree of", src, errno);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns_fds[slot] };
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
+		fail("id-map mount of", src, errno);
+	if (syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		fail("attach id-mapped mount on", dst, errno);
+	close(tree);
+	close(userns_fds[slot]);
+	userns_fds[slot] = -1;
+}
+
 static void do_mount(const struct op *o)
 {
 	char fdp[64];
 	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
 	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
-	int bits = o->n[3];
+	int bits = o->n[3], lower = -1;
 	int is_proc = !strcmp(type, "proc") || !strcmp(type, "sysfs");
 	if (is_proc || !strcmp(type, "tmpfs")) {
 		int fd = open_in_root(dst, O_PATH | (is_proc ? O_NOFOLLOW : 0));
@@ -443,7 +567,16 @@ static void do_mount(const struct op *o)
 	int fd = open_in_root(dst, O_PATH);
 	if (fd < 0)
 		fail("open mount destination", dst, errno);
-	if (mount(*src ? src : NULL, fd_path(fd, fdp), *type ? type : NULL, flags, *data ? data : NULL) < 0) {
+	if (bits & MNT_TMPCOPYUP) {
+		/* Keep the rootfs directory reachable (a read-only tmpfs is made read-only only
+		 * after the root is set up: plan.ts). */
+		lower = open_in_root(dst, O_RDONLY | O_DIRECTORY);
+		if (lower < 0)
+			fail("tmpcopyup: open", dst, errno);
+	}
+	if (bits & MNT_IDMAP) {
+		mount_idmapped(src, fd, bits, dst);
+	} else if (mount(*src ? src : NULL, fd_path(fd, fdp), *type ? type : NULL, flags, *data ? data : NULL) < 0) {
 		int err = errno;
 		char *p = put(pathbuf, pathbuf + sizeof pathbuf, *type ? type : "bind");
 		p = put(p, pathbuf + sizeof pathbuf, " ");
@@ -453,6 +586,14 @@ static void do_mount(const struct op *o)
 		fail("mount", pathbuf, err);
 	}
 	close(fd);
+	if (lower >= 0) {
+		int upper = open_in_root(dst, O_RDONLY | O_DIRECTORY);
+		if (upper < 0)
+			fail("tmpcopyup: open", dst, errno);
+		copy_tree(lower, upper, dst, 0);
+		close(upper);
+		close(lower);
+	}
 	if (!strcmp(type, "proc") && proc_fd < 0) {
 		/* Keep the procfs itself: every later /proc write and mask resolves beneath it. If
 		 * the destination no longer leads to it (renamed meanwhile), fail closed. */
@@ -529,6 +670,80 @@ static void do_symlink(const struct op *o)
 	close(pfd);
 }
 
+/* Undo mountinfo's octal escapes (\040 for a space...) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* --no-pivot leaves the host's mounts in the container's mount namespace, below its chroot.
+ * A full procfs or sysfs mount there would let the container mount a fresh one of its own
+ * (the kernel's "mount too revealing" check looks at the namespace, not the chroot): detach
+ * every full proc/sysfs mount outside the rootfs first (or cover it where that is refused),
+ * as runc does. */
+static void hide_host_proc_sys(void)
+{
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("open", "/proc/self/mountinfo", errno);
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof mountinfo - 1 && (n = read(fd, mountinfo + len, sizeof mountinfo - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	if (len >= sizeof mountinfo - 1)
+		fail("read /proc/self/mountinfo: too large", "", E2BIG);
+	mountinfo[len] = 0;
+	size_t rlen = strlen(rootfs_path);
+	for (char *line = mountinfo, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		/* id parent maj:min root mountpoint options [optional...] - fstype source superopts */
+		char *f[5] = { 0 }, *sep = strstr(line, " - "), *p = line;
+		if (!sep)
+			continue;
+		*sep = 0;
+		for (int i = 0; i < 5 && p; i++) {
+			f[i] = p;
+			p = strchr(p, ' ');
+			if (p)
+				*p++ = 0;
+		}
+		char *fstype = sep + 3, *sp = strchr(fstype, ' ');
+		if (sp)
+			*sp = 0;
+		if (!f[4] || strcmp(f[3], "/") || (strcmp(fstype, "proc") && strcmp(fstype, "sysfs")))
+			continue;
+		unescape(f[4]);
+		if (!strncmp(f[4], rootfs_path, rlen) && (f[4][rlen] == 0 || f[4][rlen] == '/'))
+			continue;
+		/* Keep the unmount from propagating to the host. */
+		if (mount(NULL, f[4], NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue; /* below something already detached */
+			fail("make host mount rslave:", f[4], errno);
+		}
+		if (umount2(f[4], MNT_DETACH) < 0) {
+			if (errno != EINVAL && errno != EPERM)
+				fail("detach host mount", f[4], errno);
+			if (mount("tmpfs", f[4], "tmpfs", 0, NULL) < 0)
+				fail("cover host mount", f[4], errno);
+		}
+	}
+}
+
 static void do_pivot(int mode)
 {
 	if (mode == 2) {
@@ -536,6 +751,7 @@ static void do_pivot(int mode)
 		if (chroot(".") < 0)
 			fail("chroot", "", errno);
 	} else if (mode == 1) {
+		hide_host_proc_sys();
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			fail("move rootfs to /", "", errno);
 		if (chroot(".") < 0)
@@ -559,6 +775,9 @@ static void do_pivot(int mode)
 		fail("chdir", "/", errno);
 	close(root_fd);
 	root_fd = -1;
+	if (null_fd >= 0)
+		close(null_fd);
+	null_fd = -1;
 	/* The host's /proc is needed only where the init mounted no procfs of its own. */
 	if (proc_fd >= 0 && host_proc_fd >= 0) {
 		close(host_proc_fd);
@@ -745,6 +964,9 @@ static void open_pty(const struct op *o)
 	slave = open_in_root(name, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		fail("open", name, errno);
+	struct stat st;
+	if (fstat(slave, &st) == 0)
+		pty_rdev = st.st_rdev;
 	if (o->n[0] > 0 && o->n[1] > 0) {
 		struct winsize ws = { .ws_row = o->n[0], .ws_col = o->n[1] };
 		ioctl(slave, TIOCSWINSZ, &ws);
@@ -832,6 +1054,13 @@ static void set_user(const struct op *o)
 	/* Raw syscalls: glibc's wrappers would try to sync threads that do not exist here. */
 	if (syscall(SYS_setgroups, n, groups) < 0 && !(errno == EPERM && n == 0))
 		fail("setgroups", "", errno);
+	/* The pty was opened as root: hand it to the user (uid only: devpts chose the gid, tty),
+	 * as runc does, so that a non-root process can use its terminal. Best effort. */
+	for (int fd = 0; pty_rdev && fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == pty_rdev && st.st_uid != (uid_t)o->n[0])
+			fchown(fd, o->n[0], -1);
+	}
 	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
 	if (syscall(SYS_setresgid, o->n[1], o->n[1], o->n[1]) < 0)
 		fail("setgid", "", errno);
@@ -986,6 +1215,7 @@ static void __attribute__((noreturn)) run_init(void)
 				fail("bind mount rootfs", o.s[0], errno);
 			break;
 		case OP_CHROOT_PREP:
+			rootfs_path = o.s[0];
 			root_fd = open(o.s[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (root_fd < 0 || fchdir(root_fd) < 0)
 				fail("open rootfs", o.s[0], errno);
@@ -996,6 +1226,16 @@ static void __attribute__((noreturn)) run_init(void)
 		case OP_MKDIR:
 			mkdir_all(o.s[0], o.n[0]);
 			break;
+		case OP_MOUNT_SETATTR: {
+			struct mount_attr attr = { .attr_set = (uint64_t)o.n[0], .attr_clr = (uint64_t)o.n[1] };
+			int fd = open_in_root(o.s[0], O_PATH);
+			if (fd < 0)
+				fail("open mount destination", o.s[0], errno);
+			if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+				fail("set recursive mount attributes of", o.s[0], errno);
+			close(fd);
+			break;
+		}
 		case OP_MKNOD:
 			do_mknod(&o);
 			break;
@@ -1041,11 +1281,32 @@ static void __attribute__((noreturn)) run_init(void)
 				fail("setrlimit", "", errno);
 			break;
 		}
-		case OP_KEYRING:
+		case OP_KEYRING: {
 			/* KEYCTL_JOIN_SESSION_KEYRING; ENOSYS/EPERM where keyrings are unavailable is fine. */
-			if (syscall(SYS_keyctl, 1, o.s[0]) < 0 && errno != ENOSYS && errno != EPERM && errno != EACCES)
-				fail("join session keyring", o.s[0], errno);
+			long serial = syscall(SYS_keyctl, 1, o.s[0]);
+			if (serial < 0) {
+				if (errno != ENOSYS && errno != EPERM && errno != EACCES)
+					fail("join session keyring", o.s[0], errno);
+				break;
+			}
+			/* As runc: let the user link the keyring too (perm |= KEY_USR_LINK), read
+			 * from KEYCTL_DESCRIBE ("type;uid;gid;perm;name", perm in hex). */
+			char d[512];
+			long n = syscall(SYS_keyctl, 6, serial, d, sizeof d - 1);
+			if (n > 0) {
+				d[n < (long)sizeof d ? n : (long)sizeof d - 1] = 0;
+				const char *c = d;
+				for (int f = 0; f < 3 && *c; c++)
+					if (*c == ';')
+						f++;
+				unsigned long perm = 0;
+				for (; *c && *c != ';'; c++)
+					perm = perm * 16 + (unsigned long)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
+				if (syscall(SYS_keyctl, 5, serial, perm | 0x080000UL) < 0 && errno != EACCES && errno != EPERM)
+					fail("set session keyring permissions", o.s[0], errno);
+			}
 			break;
+		}
 		case OP_OPEN_PTY:
 			open_pty(&o);
 			break;
@@ -1114,6 +1375,11 @@ static void __attribute__((noreturn)) run_init(void)
 static int early_op(const struct op *o)
 {
 	switch (o->code) {
+	case OP_IDMAP_USERNS:
+		if (o->n[0] < 0 || o->n[0] >= (int64_t)(sizeof userns_fds / sizeof userns_fds[0]))
+			fail("too many id-mapped mounts", "", E2BIG);
+		userns_fds[o->n[0]] = make_userns(o->s[0], o->s[1]);
+		return 1;
 	case OP_OPEN_FIFO:
 		fifo_fd = open(o->s[0], O_PATH | O_CLOEXEC);
 		if (fifo_fd < 0)
@@ -1166,7 +1432,7 @@ static void join_namespaces(void)
 	n_ns_join = 0;
 }
 
-static void __attribute__((noreturn)) run_stage1(void)
+static void __attribute__((noreturn, unused)) run_stage1(void)
 {
 	struct op o;
 	struct statfs sf;
@@ -1240,38 +1506,107 @@ static int plan_kept_fds(void)
 	return kept;
 }
 
-/* Close every fd but stdio, the preserved ones (tsrun checked they are the caller's) and
- * keep. Runs first thing in the forked copy: none of node's or tsrun's fds (a host
- * cgroup.procs, sockets, state files, the event loop) lives on in stage 1 or the init,
- * where a container process with CAP_SYS_PTRACE could reach it through /proc/<pid>/fd, and
- * close-on-exec would be too late (the init chdir()s before its execve). Node marks even
- * inherited fds close-on-exec at start-up, so the flag cannot tell them apart. */
-static void close_own_fds(int keep, int kept)
+/* ---------- the launcher: this file again, as a static executable in a sealed memfd ----------
+ *
+ * Stage 1 and the init must never be copies of tsrun: a container process with
+ * CAP_SYS_PTRACE (or sharing their pid namespace) could open /proc/<pid>/exe, keep an
+ * O_PATH fd, and write the tsrun binary once nothing runs it (CVE-2019-5736); being
+ * non-dumpable does not stop CAP_SYS_PTRACE. So the forked child at once execs the
+ * launcher, a static build of this file (-DTSRUN_LAUNCHER, main() below) embedded in the
+ * shim library, from a memfd sealed against every change. /proc/<pid>/exe of every process
+ * a container can see is that memfd: nothing to write, and nothing that outlives the
+ * command. It also frees the created init from the Node image (RSS ~0.5 MiB, not ~3.5). */
+#if !defined(TSRUN_LAUNCHER) && !defined(TSRUN_LAUNCHER_BLOB)
+#error "the shim library embeds the launcher: build with -DTSRUN_LAUNCHER_BLOB=PATH (scripts/build.mjs)"
+#endif
+#ifdef TSRUN_LAUNCHER_BLOB
+__asm__(".section .rodata\n.balign 16\n.hidden tsrun_launcher_start\n.globl tsrun_launcher_start\n"
+	"tsrun_launcher_start:\n.incbin \"" TSRUN_LAUNCHER_BLOB "\"\n"
+	".hidden tsrun_launcher_end\n.globl tsrun_launcher_end\ntsrun_launcher_end:\n.previous\n");
+extern const unsigned char tsrun_launcher_start[], tsrun_launcher_end[];
+#endif
+
+static int launcher_fd = -1; /* the sealed memfd, made once per tsrun process */
+
+static int sealed_launcher(void)
 {
-	char buf[4096];
-	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		fail("open", "/proc/self/fd", errno);
-	for (;;) {
-		long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
-		if (n < 0)
-			fail("read", "/proc/self/fd", errno);
-		if (n == 0)
-			break;
-		for (long off = 0; off < n;) {
-			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
-			off += d->reclen;
-			if (d->name[0] < '0' || d->name[0] > '9')
-				continue;
-			int fd = 0;
-			for (const char *c = d->name; *c; c++)
-				fd = fd * 10 + (*c - '0');
-			if (fd >= kept && fd != keep && fd != dir)
-				close(fd);
+#ifdef TSRUN_LAUNCHER_BLOB
+	const unsigned char *p = tsrun_launcher_start;
+	size_t len = tsrun_launcher_end - tsrun_launcher_start;
+	int fd = memfd_create("tsrun-launcher", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w <= 0) {
+			int err = w < 0 ? errno : EIO;
+			close(fd);
+			return -err;
 		}
+		off += w;
 	}
-	close(dir);
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+#else
+	return -ENOSYS; /* the launcher itself never launches */
+#endif
 }
+
+/* In the forked copy of tsrun: keep stdio, the preserved fds (tsrun checked they are the
+ * caller's; node marks even those close-on-exec at start-up), the sync socket and the plan;
+ * every other fd (a host cgroup.procs, node's sockets and event loop) is made close-on-exec
+ * and goes with the exec, before this process can be seen by any container. */
+static void __attribute__((noreturn)) exec_launcher(int plan_fd)
+{
+	char a1[24], a2[24];
+	int kept = plan_kept_fds();
+	for (int fd = 0; fd < kept; fd++)
+		fcntl(fd, F_SETFD, 0);
+	if (syscall(SYS_close_range, kept, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		fail("close_range", "", errno);
+	if (fcntl(sync_fd, F_SETFD, 0) < 0 || fcntl(plan_fd, F_SETFD, 0) < 0)
+		fail("keep launch fds", "", errno);
+	put_int(a1, a1 + sizeof a1, sync_fd);
+	put_int(a2, a2 + sizeof a2, plan_fd);
+	char *argv[] = { "tsrun-launcher", a1, a2, NULL }, *envp[] = { NULL };
+	syscall(SYS_execveat, launcher_fd, "", argv, envp, AT_EMPTY_PATH);
+	fail("exec the sealed launcher", "", errno);
+}
+
+#ifdef TSRUN_LAUNCHER
+/* The launcher's entry: tsrun-launcher SYNC_FD PLAN_FD. Reads the plan, runs stage 1. */
+static int parse_fd(const char *s)
+{
+	int v = 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct stat st;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_NAME, "tsrun", 0, 0, 0);
+	if (argc != 3)
+		return 2;
+	sync_fd = parse_fd(argv[1]);
+	int plan_fd = parse_fd(argv[2]);
+	if (fstat(plan_fd, &st) < 0)
+		fail("read launch plan", "", errno);
+	void *p = mmap(NULL, st.st_size ? st.st_size : 1, PROT_READ, MAP_PRIVATE, plan_fd, 0);
+	if (p == MAP_FAILED)
+		fail("map launch plan", "", errno);
+	close(plan_fd);
+	plan_p = p;
+	plan_end = plan_p + st.st_size;
+	run_stage1();
+}
+#endif
 
 /* ---------- the API Node calls (through koffi) ---------- */
 
@@ -1293,8 +1628,25 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 {
 	int sv[2];
 	*joined = 0;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (launcher_fd < 0 && (launcher_fd = sealed_launcher()) < 0)
+		return launcher_fd;
+	int plan_fd = memfd_create("tsrun-plan", MFD_CLOEXEC);
+	if (plan_fd < 0)
 		return -errno;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(plan_fd, plan + off, len - off);
+		if (w <= 0) {
+			int err = w < 0 ? errno : EIO;
+			close(plan_fd);
+			return -err;
+		}
+		off += w;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		int err = errno;
+		close(plan_fd);
+		return -err;
+	}
 	pid_t pid = -1;
 	if (cgroup_fd >= 0) {
 		struct tsrun_clone_args ca;
@@ -1312,18 +1664,19 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 		int err = errno;
 		close(sv[0]);
 		close(sv[1]);
+		close(plan_fd);
 		return -err;
 	}
 	if (pid == 0) {
-		/* Until execve this process is a copy of tsrun: non-dumpable, so that no container
-		 * process can open /proc/<pid>/exe (the tsrun binary) or ptrace us. execve resets it. */
+		/* A copy of tsrun until the execveat below, which happens before it joins any
+		 * namespace: no container process ever sees it. Non-dumpable meanwhile. */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		sync_fd = sv[1];
 		plan_p = plan;
 		plan_end = plan + len;
-		close_own_fds(sync_fd, plan_kept_fds());
-		run_stage1();
+		exec_launcher(plan_fd);
 	}
+	close(plan_fd);
 	close(sv[1]);
 	*sync_out = sv[0];
 	return pid;
@@ -1432,4 +1785,56 @@ int tsrun_set_winsize(int fd, int rows, int cols)
 {
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
 	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
+/* Output side of a raw terminal (cfmakeraw, as runc's console.SetRaw): no output processing,
+ * so the container's \r\n is not turned into \r\r\n. Node's setRawMode keeps ONLCR. */
+int tsrun_tty_raw_output(int fd)
+{
+	struct termios t;
+	if (tcgetattr(fd, &t) < 0)
+		return -errno;
+	t.c_oflag &= ~OPOST;
+	return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
+}
+
+/* ---------- --pidfd-socket ---------- */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* Send a pidfd of pid to whoever listens on the unix socket at path (SCM_RIGHTS, with
+ * "pidfd" as the data, as runc 1.2 sends it). Called by the runtime, not in a child. */
+int tsrun_send_pidfd(const char *path, int pid)
+{
+	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
+	if (strlen(path) >= sizeof sa.p)
+		return -ENAMETOOLONG;
+	strcpy(sa.p, path);
+	int pfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return -errno;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int err = 0;
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		err = errno;
+	} else {
+		char name[] = "pidfd";
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		memset(cbuf, 0, sizeof cbuf);
+		struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pfd, sizeof pfd);
+		if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
+			err = errno;
+	}
+	if (s >= 0)
+		close(s);
+	close(pfd);
+	return -err;
 }

@@ -10,7 +10,7 @@ export const OP = {
   REMOUNT_ROOT_RO: 24, SETHOSTNAME: 25, SETDOMAINNAME: 26, RLIMIT: 27, KEYRING: 28,
   OPEN_PTY: 29, BOUNDING: 30, USER: 31, CAPS: 32, UMASK: 33, NO_NEW_PRIVS: 34, CHDIR: 35,
   EXEC: 36, SETSID: 37, SET_MOUNT_PROPAGATION: 38, BIND_ROOTFS: 39, TIMENS_OFFSETS: 40,
-  PERSONALITY: 42, SECCOMP: 43, CLOSE_FDS: 44, END: 99,
+  PERSONALITY: 42, SECCOMP: 43, CLOSE_FDS: 44, MOUNT_SETATTR: 45, IDMAP_USERNS: 46, END: 99,
 } as const;
 
 export type OpName = keyof typeof OP;
@@ -21,6 +21,11 @@ export const HOOK_PHASE = { createContainer: 1, startContainer: 2 } as const;
 /** OP_MOUNT n3 bits (plan.h MNT_*). */
 export const MNT_IS_FILE = 1;
 export const MNT_NO_CREATE = 2;
+export const MNT_TMPCOPYUP = 4;
+export const MNT_IDMAP = 8;
+export const MNT_IDMAP_REC = 16;
+/** The user namespace slot (OP_IDMAP_USERNS n0) of an id-mapped mount: n3 >> MNT_USERNS_SHIFT. */
+export const MNT_USERNS_SHIFT = 8;
 
 /** The fixed part of an op: u32 code, u32 size, i64 n[4]. */
 const HEADER = 40;

@@ -5,16 +5,16 @@
 // plan-wire.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device, Hook, Mount, NamespaceType, Process, Spec } from '../oci/types';
+import type { Device, Hook, IdMapping, Mount, NamespaceType, Process, Spec } from '../oci/types';
 import { TsrunError } from '../common/errors';
 import { CAPABILITIES, capMask } from './capabilities';
-import { MS, parseMountOptions } from './mount-options';
+import { MS, parseMountOptions, type ParsedMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
 import { compileSeccomp } from './seccomp';
 import { hostHierarchies, ownCgroups } from './cgroups/host';
 import { dirIn } from './cgroups/paths';
 import type { CgroupRef } from './cgroups/types';
-import { HOOK_PHASE, MNT_IS_FILE, MNT_NO_CREATE, OP, PlanWriter } from './plan-wire';
+import { HOOK_PHASE, MNT_IDMAP, MNT_IDMAP_REC, MNT_IS_FILE, MNT_NO_CREATE, MNT_TMPCOPYUP, MNT_USERNS_SHIFT, OP, PlanWriter } from './plan-wire';
 
 export const CLONE_FLAGS: Record<NamespaceType, number> = {
   mount: 0x00020000, uts: 0x04000000, ipc: 0x08000000, user: 0x10000000,
@@ -145,6 +145,7 @@ export function buildPlan(input: PlanInput, host: HostFacts = probeHost(input.sp
   // reach them), then namespaces ----
   w.op(OP.OPEN_FIFO, [], [input.fifoPath]);
   addConsoleConnect(w, proc, input.consoleSocket);
+  const idmapSlots = addIdmapUserns(w, spec);
   const joinUser = namespaces.find((n) => n.type === 'user' && n.path);
   if (joinUser) w.op(OP.SETNS, [CLONE_FLAGS.user], [joinUser.path!]);
   for (const ns of namespaces) {
@@ -181,7 +182,7 @@ export function buildPlan(input: PlanInput, host: HostFacts = probeHost(input.sp
   const readOnlyLast: Array<() => void> = [];
   for (const m of spec.mounts ?? []) {
     if (path.posix.normalize(m.destination) === '/dev') devMounted = true;
-    const later = addMount(w, m, input, newNs('cgroup'), host);
+    const later = addMount(w, m, input, newNs('cgroup'), host, idmapSlots.get(m));
     if (later) readOnlyLast.push(later);
   }
   addDevices(w, linux.devices ?? [], userNs, devMounted, host);
@@ -231,7 +232,8 @@ function addProcess(
     if (res === undefined) throw new TsrunError(`config.json: /process/rlimits/${i}/type: unknown rlimit "${r.type}"`);
     w.op(OP.RLIMIT, [res, rlimitValue(r.soft), rlimitValue(r.hard)]);
   }
-  if (!o.noNewKeyring) w.op(OP.KEYRING, [], [o.id]);
+  // Named as runc names it, so tools that look for a container's keyring find ours.
+  if (!o.noNewKeyring) w.op(OP.KEYRING, [], [`_ses.${o.id}`]);
   // A new session detaches the container from the caller's terminal (with a pty, OPEN_PTY did it).
   if (!proc.terminal && !o.exec) w.op(OP.SETSID);
   w.op(OP.CHDIR, [], [proc.cwd]);
@@ -304,7 +306,9 @@ function refuseUnsupported(spec: Spec, host: HostFacts): void {
   const linux = spec.linux ?? {};
   if (linux.intelRdt) throw new TsrunError('config.json: /linux/intelRdt: Intel RDT is not supported by tsrun');
   (spec.mounts ?? []).forEach((m, i) => {
-    if (m.uidMappings || m.gidMappings) throw new TsrunError(`config.json: /mounts/${i}: id-mapped mounts are not supported by tsrun`);
+    if ((m.uidMappings || m.gidMappings) && !parseMountOptions(m.options).idmap) {
+      throw new TsrunError(`config.json: /mounts/${i}: uidMappings/gidMappings need the "idmap" or "ridmap" option`);
+    }
   });
   if (linux.mountLabel && host.selinux) {
     throw new TsrunError('config.json: /linux/mountLabel: SELinux labels are not supported by tsrun yet');
@@ -392,21 +396,55 @@ function addHooks(w: PlanWriter, kind: keyof typeof HOOK_PHASE, hooks: Hook[] | 
   }
 }
 
+/**
+ * Stage 1 makes one user namespace per id-mapped mount (idmap/ridmap), with the mount's
+ * mappings or else the container's; returns each such mount's slot.
+ */
+function addIdmapUserns(w: PlanWriter, spec: Spec): Map<Mount, number> {
+  const slots = new Map<Mount, number>();
+  const fmt = (maps: IdMapping[]) => maps.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+  (spec.mounts ?? []).forEach((m, i) => {
+    const { idmap, flags } = parseMountOptions(m.options);
+    if (!idmap) return;
+    if (m.type !== 'bind' && !(flags & MS.BIND)) throw new TsrunError(`config.json: /mounts/${i}: ${idmap} needs a bind mount`);
+    const uid = m.uidMappings ?? spec.linux?.uidMappings;
+    const gid = m.gidMappings ?? spec.linux?.gidMappings;
+    if (!uid?.length || !gid?.length) {
+      throw new TsrunError(`config.json: /mounts/${i}: ${idmap} needs uidMappings and gidMappings (on the mount, or the container's)`);
+    }
+    w.op(OP.IDMAP_USERNS, [slots.size], [fmt(uid), fmt(gid)]);
+    slots.set(m, slots.size);
+  });
+  return slots;
+}
+
 /** Emits the mount; returns the op to emit after the pivot for a mount made read-only last. */
-function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean, host: HostFacts): (() => void) | undefined {
+function addMount(w: PlanWriter, m: Mount, input: PlanInput, cgroupNs: boolean, host: HostFacts, idmapSlot?: number): (() => void) | undefined {
   const opts = parseMountOptions(m.options);
+  const later = addMountOnly(w, m, opts, input, cgroupNs, host, idmapSlot);
+  // runc's recursive r* options: the mount and every mount below it.
+  if (opts.attrSet || opts.attrClr) w.op(OP.MOUNT_SETATTR, [opts.attrSet, opts.attrClr], [m.destination]);
+  return later;
+}
+
+function addMountOnly(
+  w: PlanWriter, m: Mount, opts: ParsedMountOptions, input: PlanInput, cgroupNs: boolean, host: HostFacts, idmapSlot?: number,
+): (() => void) | undefined {
   const isBind = (opts.flags & MS.BIND) !== 0 || m.type === 'bind';
+  const where = `config.json: /mounts/${(input.spec.mounts ?? []).indexOf(m)}`;
+  if (opts.tmpcopyup && m.type !== 'tmpfs') throw new TsrunError(`${where}: tmpcopyup needs a tmpfs mount (type is "${m.type ?? ''}")`);
   if (m.type === 'cgroup' || m.type === 'cgroup2') {
     addCgroupMount(w, m, opts.flags, cgroupNs, host, input.cgroup);
     return undefined;
   }
   let source = m.source ?? '';
-  let bits = 0;
+  let bits = opts.tmpcopyup ? MNT_TMPCOPYUP : 0;
   if (isBind) {
     source = bindSource(m, input.bundle);
     const kind = host.bindSources[source];
     if (!kind) throw new TsrunError(`mount ${m.destination}: bind source ${source} does not exist`);
     if (kind !== 'dir') bits |= MNT_IS_FILE;
+    if (idmapSlot !== undefined) bits |= MNT_IDMAP | (opts.idmap === 'ridmap' ? MNT_IDMAP_REC : 0) | (idmapSlot << MNT_USERNS_SHIFT);
     const bindFlags = MS.BIND | (opts.flags & MS.REC);
     const rest = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
     // A bind mount ignores other flags: apply them with a remount.

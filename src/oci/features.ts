@@ -29,7 +29,7 @@ export const NAMESPACE_TYPES: readonly NamespaceType[] = [
   'uts',
 ];
 
-/** Mount options tsrun parses into mount flags / propagation (tmpcopyup is not supported). */
+/** Mount options tsrun understands: mount flags, propagation, recursive r* attributes, tmpcopyup, idmap/ridmap. */
 export const MOUNT_OPTIONS: readonly string[] = MOUNT_OPTION_NAMES;
 
 export const VERSION_ANNOTATION = 'io.github.tsrun.version';
@@ -73,7 +73,7 @@ export function features(): Features {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
     },
     annotations: { [VERSION_ANNOTATION]: version() },
   };

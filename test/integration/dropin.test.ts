@@ -303,3 +303,96 @@ describe.skipIf(skip)('a new network namespace', () => {
     });
   }
 });
+
+/** The mountinfo line of `where` in the container's output ("<mount point> <per-mount options> - <fstype>"). */
+function mountLine(mountinfo: string, where: string): string | undefined {
+  for (const l of mountinfo.split('\n')) {
+    const f = l.split(' ');
+    const sep = f.indexOf('-');
+    if (f[4] === where) return `${f[4]} ${f[5]} - ${f[sep + 1]}`;
+  }
+  return undefined;
+}
+
+describe.skipIf(skip)('mount extensions runc accepts', () => {
+  for (const bin of runtimes) {
+    it(`${path.basename(bin)}: tmpcopyup fills the tmpfs with the rootfs content (owners, modes, links kept)`, () => {
+      const b = specBundle('tcu', ['sh', '-c', 'cat /proc/self/mountinfo; echo ==; stat -c "%n %u:%g %a" /data/f /data/d; readlink /data/l; cat /data/f; echo new > /data/new && cat /data/new'], (c) => {
+        c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'nosuid', 'mode=755'] });
+      });
+      const data = path.join(b, 'rootfs/data');
+      fs.mkdirSync(path.join(data, 'd'), { recursive: true });
+      fs.writeFileSync(path.join(data, 'f'), 'lower\n');
+      fs.chownSync(path.join(data, 'f'), 1234, 5678);
+      fs.chmodSync(path.join(data, 'f'), 0o604); // readable: root has no CAP_DAC_OVERRIDE here
+      fs.chmodSync(path.join(data, 'd'), 0o710);
+      fs.symlinkSync('f', path.join(data, 'l'));
+      const r = rt(bin, ['run', '-b', b, id('tcu')]);
+      expect(r.code, r.stderr).toBe(0);
+      const [mi, out] = r.stdout.split('==\n');
+      expect(mountLine(mi, '/data')).toMatch(/^\/data rw,nosuid\S* - tmpfs$/);
+      expect(out).toBe('/data/f 1234:5678 604\n/data/d 0:0 710\nf\nlower\nnew\n');
+      expect(fs.existsSync(path.join(data, 'new'))).toBe(false); // written to the tmpfs, not the rootfs
+    });
+
+    it(`${path.basename(bin)}: recursive r* options reach every mount below the destination (mount_setattr)`, () => {
+      const src = path.join(s.tmp, `rsrc-${Math.random().toString(36).slice(2, 8)}`);
+      fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+      expect(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path.join(src, 'sub')]).status).toBe(0);
+      try {
+        const b = specBundle('rec', ['cat', '/proc/self/mountinfo'], (c) => {
+          c.mounts.push({ destination: '/mnt', type: 'bind', source: src, options: ['rbind', 'rro', 'rnosuid', 'rnodev', 'rnoexec', 'rnoatime'] });
+          c.mounts.push({ destination: '/mnt2', type: 'bind', source: src, options: ['rbind', 'rrw', 'rstrictatime', 'rnodiratime'] });
+        });
+        const r = rt(bin, ['run', '-b', b, id('rec')]);
+        expect(r.code, r.stderr).toBe(0);
+        for (const m of ['/mnt', '/mnt/sub']) expect(mountLine(r.stdout, m), m).toMatch(/ ro,nosuid,nodev,noexec,noatime - /);
+        for (const m of ['/mnt2', '/mnt2/sub']) {
+          expect(mountLine(r.stdout, m), m).toMatch(/ rw,nodiratime - /); // strictatime shows as no atime option
+        }
+      } finally {
+        spawnSync('umount', ['-l', path.join(src, 'sub')]);
+      }
+    });
+  }
+
+  it('tsrun: idmap / ridmap show the source\'s files under the mapped owners (MOUNT_ATTR_IDMAP)', () => {
+    const src = path.join(s.tmp, `isrc-${Math.random().toString(36).slice(2, 8)}`);
+    fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'f'), 'x');
+    fs.chownSync(path.join(src, 'f'), 0, 0);
+    fs.writeFileSync(path.join(src, 'g'), 'x');
+    fs.chownSync(path.join(src, 'g'), 7, 8);
+    expect(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path.join(src, 'sub')]).status).toBe(0);
+    fs.writeFileSync(path.join(src, 'sub/h'), 'x');
+    try {
+      const maps = { uidMappings: [{ containerID: 0, hostID: 1000, size: 10 }], gidMappings: [{ containerID: 0, hostID: 2000, size: 10 }] };
+      const b = specBundle('idm', ['sh', '-c', 'stat -c "%n %u:%g" /i/f /i/g /r/f /r/sub/h; grep -E " /(i|r)(/sub)? " /proc/self/mountinfo'], (c) => {
+        c.mounts.push({ destination: '/i', type: 'bind', source: src, options: ['bind', 'idmap'], ...maps });
+        c.mounts.push({ destination: '/r', type: 'bind', source: src, options: ['rbind', 'ridmap'], ...maps });
+      });
+      const r = rt(BIN, ['run', '-b', b, id('idm')]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('/i/f 1000:2000\n/i/g 1007:2008\n/r/f 1000:2000\n/r/sub/h 1000:2000\n');
+      expect(r.stdout).toMatch(/ \/i rw\S*,idmapped /);
+      expect(r.stdout).toMatch(/ \/r\/sub rw\S*,idmapped /);
+    } finally {
+      spawnSync('umount', ['-l', path.join(src, 'sub')]);
+    }
+  });
+
+  it('tsrun: what cannot work is a clear one-line config error', () => {
+    for (const [m, msg] of [
+      [{ destination: '/x', type: 'bind', source: '/tmp', options: ['rbind', 'tmpcopyup'] }, /\/mounts\/\d+: tmpcopyup needs a tmpfs mount/],
+      [{ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }, /\/mounts\/\d+: idmap needs a bind mount/],
+      [{ destination: '/x', type: 'bind', source: '/tmp', options: ['rbind', 'ridmap'] }, /\/mounts\/\d+: ridmap needs uidMappings and gidMappings/],
+    ] as const) {
+      const b = specBundle('bad', ['true'], (c) => c.mounts.push(m));
+      const name = id('bad');
+      const r = rt(BIN, ['create', '-b', b, name]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n').pop()).toMatch(msg);
+      expect(rt(BIN, ['state', name]).code).not.toBe(0);
+    }
+  });
+});

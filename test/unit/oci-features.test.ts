@@ -26,9 +26,11 @@ describe('features()', () => {
     expect(f.ociVersionMin).toBe('1.0.0');
     expect(f.ociVersionMax).toBe('1.2.0');
     expect(f.hooks).toEqual(['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
-    expect(f.mountOptions).not.toContain('tmpcopyup');
-    // 32 classic options plus lazytime, nolazytime, nosymfollow, symfollow (all parsed into flags)
-    expect(MOUNT_OPTIONS).toHaveLength(36);
+    // 32 classic options plus lazytime, nolazytime, nosymfollow, symfollow (all parsed into
+    // flags), runc's 18 recursive r* options, tmpcopyup, idmap and ridmap
+    expect(MOUNT_OPTIONS).toHaveLength(57);
+    for (const o of ['tmpcopyup', 'rro', 'rnosymfollow', 'rstrictatime', 'idmap', 'ridmap']) expect(f.mountOptions).toContain(o);
+    expect(f.linux.mountExtensions.idmap.enabled).toBe(true);
     expect(MOUNT_OPTIONS).toContain('nosymfollow');
     expect([...f.linux.namespaces].sort()).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
     expect(CAPABILITIES).toHaveLength(41);
