@@ -2,7 +2,11 @@
 // Side-by-side speed benchmark of tsrun, runc and crun (run as root; never part of a test suite).
 //
 //   node scripts/bench.mjs [--iterations N=30] [--runtimes tsrun,runc,crun] [--tsrun PATH=dist/tsrun]
-//                          [--both-env] [--quick] [--batch N=100] [--seconds S=10] [--json FILE]
+//                          [--also NAME=PATH]... [--both-env] [--quick] [--batch N=100]
+//                          [--seconds S=10] [--json FILE]
+//
+// --also adds another tsrun build as a column of its own (e.g. an older Node-SEA build, to
+// show what the Bun executable changed); the header lists each executable's size.
 //
 // One run, runtimes interleaved per iteration (and their order rotated) so machine noise
 // hits all of them alike. Prints a markdown table: one row per measure, one column per
@@ -34,7 +38,7 @@ const REPO = path.resolve(HERE, '..');
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = { iterations: 30, runtimes: ['tsrun', 'runc', 'crun'], tsrun: 'dist/tsrun', quick: false, bothEnv: false };
+  const o = { iterations: 30, runtimes: ['tsrun', 'runc', 'crun'], tsrun: 'dist/tsrun', also: [], quick: false, bothEnv: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [k, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -43,6 +47,16 @@ function parseArgs(argv) {
       case '--iterations': case '-n': o.iterations = Number(val()); break;
       case '--runtimes': o.runtimes = val().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--tsrun': o.tsrun = val(); break;
+      case '--also': {
+        const v = val();
+        const eq = v.indexOf('=');
+        if (eq < 1) {
+          console.error('bench: --also wants NAME=PATH');
+          process.exit(2);
+        }
+        o.also.push({ name: v.slice(0, eq), bin: v.slice(eq + 1) });
+        break;
+      }
       case '--quick': o.quick = true; break;
       case '--both-env': o.bothEnv = true; break;
       case '--batch': o.batch = Number(val()); break;
@@ -216,6 +230,10 @@ function setupVariants() {
         delete env.NODE_EXTRA_CA_CERTS;
         addVariant('tsrun (no CA env)', 'tsrun-noca', bin, env, local, why);
         if (!caSet) variants.at(-1).notes.push('NODE_EXTRA_CA_CERTS was not set: same env as the tsrun column');
+      }
+      for (const [i, a] of opts.also.entries()) {
+        const abin = path.resolve(REPO, a.bin);
+        addVariant(a.name, `also${i}`, abin, process.env, local, fs.existsSync(abin) ? null : `not found: ${abin}`);
       }
     } else if (r === 'runc' || r === 'crun') {
       const bin = which(r);
@@ -495,7 +513,11 @@ function report(floor, pollAfterEof, secs) {
   lines.push(`- Node start floor (median of \`node -e 0\`): ${fmt(floor['node -e 0'])} ms with this env, ${fmt(floor['node -e 0 (no CA env)'])} ms without NODE_EXTRA_CA_CERTS`);
   lines.push(`- iterations: ${opts.iterations} (+${opts.warmup} warm-up)${opts.quick ? ' — **--quick smoke run**' : ''}; batch ${opts.batch} containers; throughput ${opts.seconds} s per level; run took ${secs.toFixed(0)} s`);
   for (const v of variants) {
-    const what = v.disabled ? `n/a: ${v.disabled}` : `${v.rt.bin}${v.notes.length ? ` — ${v.notes.join('; ')}` : ''}`;
+    let size = '';
+    try {
+      if (v.tag === 'tsrun' || v.tag.startsWith('also')) size = ` (${(fs.statSync(v.rt.bin).size / 1048576).toFixed(1)} MiB)`;
+    } catch {}
+    const what = v.disabled ? `n/a: ${v.disabled}` : `${v.rt.bin}${size}${v.notes.length ? ` — ${v.notes.join('; ')}` : ''}`;
     lines.push(`- ${v.name}: ${what}`);
   }
   lines.push('');

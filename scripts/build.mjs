@@ -1,25 +1,23 @@
 #!/usr/bin/env node
-// Build tsrun into ONE executable, dist/tsrun (a Node single-executable application):
+// Build tsrun into ONE executable, dist/tsrun (a Bun single-file executable):
 //   1. validators  node scripts/gen-validators.mjs (if present)
 //   2. shim        cc native-shim/*.c -> build/libtsrun-shim.so
-//   3. bundle      esbuild src/cli/main.ts -> build/tsrun.js (koffi external), and the
-//                  executable's entry src/boot.ts -> build/boot.js
+//   3. bundle      esbuild src/cli/main.ts -> build/tsrun.js (koffi external; runs on Node:
+//                  `node build/tsrun.js` is the development entry)
 //   3b. lib        the library entry: esbuild src/index.ts -> dist/lib/index.js (koffi
 //                  external, the shim copied beside it) and tsc declarations dist/lib/**/*.d.ts
 //                  (tsconfig.lib.json); package.json "exports" point there. Skipped with --entry.
-//   4. train       node build/boot.js --train: run cli/warmup.ts once and save the V8 code
-//                  cache of every function it reached: build/tsrun.jscache (all commands)
-//                  and build/tsrun-<cmd>.jscache for state/start/kill/delete/list (src/boot.ts)
-//   5. sea         blob (main build/boot.js; assets tsrun.js, the caches, koffi.node,
-//                  the shim) injected into a copy of node
+//   4. exe         bun build --compile --bytecode of a generated entry (build/exe-entry.mjs)
+//                  that embeds koffi.node and the shim and calls the bundle's runMain().
+//                  Bun comes from npm (@oven/bun-linux-x64-baseline, pinned in package-lock.json);
+//                  the executable is that bun binary with the environment doors it would
+//                  open to code injection renamed (see ENV_RENAMES) plus the bundle's bytecode.
 // Each step prints one line with its time. Steps whose inputs are unchanged are skipped
 // (content hashes in build/.stamps.json). Flags:
 //   --force           rebuild every step
-//   --no-sea          stop after the bundle
-//   --no-code-cache   SEA without V8 code caches (for measurements)
-//   --no-strip        keep node's debug info and symbol table (+12 MiB)
+//   --no-exe          stop after the bundle
 //   --no-minify       readable bundle (profiles name functions; a bit slower to load)
-//   --keep-node-env   let the executable honour NODE_EXTRA_CA_CERTS and NODE_OPTIONS (see ENV_RENAMES)
+//   --keep-bun-env    let the executable honour BUN_OPTIONS, BUN_BE_BUN, BUN_INSPECT*
 //   --entry FILE      bundle entry (default src/cli/main.ts)
 //   --out FILE        executable path (default dist/tsrun)
 //   --build-dir DIR   intermediate outputs (default build/; tests use their own)
@@ -35,7 +33,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 let BUILD = path.join(root, 'build'); // --build-dir
 let STAMPS = path.join(BUILD, '.stamps.json');
-const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const CFLAGS = ['-O2', '-fPIC', '-shared', '-Wall', '-Wextra'];
 
 class BuildError extends Error {}
@@ -43,14 +40,12 @@ class BuildError extends Error {}
 const DEFAULT_ENTRY = 'src/cli/main.ts';
 
 function parseArgs(argv) {
-  const o = { force: false, sea: true, codeCache: true, strip: true, envPatch: true, minify: true, entry: DEFAULT_ENTRY, out: 'dist/tsrun' };
+  const o = { force: false, exe: true, envPatch: true, minify: true, entry: DEFAULT_ENTRY, out: 'dist/tsrun' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--force') o.force = true;
-    else if (a === '--no-sea') o.sea = false;
-    else if (a === '--no-code-cache') o.codeCache = false;
-    else if (a === '--no-strip') o.strip = false;
-    else if (a === '--keep-node-env') o.envPatch = false;
+    else if (a === '--no-exe') o.exe = false;
+    else if (a === '--keep-bun-env') o.envPatch = false;
     else if (a === '--no-minify') o.minify = false;
     else if (a === '--entry') o.entry = argv[++i];
     else if (a === '--out') o.out = argv[++i];
@@ -167,8 +162,8 @@ function koffiInfo() {
   return { version, native };
 }
 
-/** SEA assets that exist: name -> absolute path. */
-function seaAssets() {
+/** Files the executable embeds: name -> absolute path (src/native/loader.ts extracts them). */
+function embeddedFiles() {
   const assets = { 'koffi.node': koffiInfo().native };
   const shim = path.join(BUILD, 'libtsrun-shim.so');
   if (fs.existsSync(shim)) assets['libtsrun-shim.so'] = shim;
@@ -226,7 +221,7 @@ async function bundle(o) {
   if (!fs.existsSync(o.entry)) throw new BuildError(`entry ${path.relative(root, o.entry)} does not exist yet`);
   const esbuild = require('esbuild');
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const assets = seaAssets();
+  const assets = embeddedFiles();
   // The build id names the runtime cache dir of extracted assets: it must change
   // whenever an asset does, and nothing else needs to (so no re-extraction per commit).
   const buildId = hashInputs(Object.values(assets)).slice(0, 16);
@@ -253,7 +248,7 @@ async function bundle(o) {
     sourcemap: false,
     legalComments: 'none',
     // koffi is loaded by src/native/loader.ts: from node_modules in dev, from the
-    // SEA's extracted asset in the executable. Bundling it would drag in its own
+    // executable's extracted copy of koffi.node. Bundling it would drag in its own
     // filesystem search for koffi.node.
     external: ['koffi'],
     define,
@@ -261,18 +256,6 @@ async function bundle(o) {
     logLevel: 'warning',
     metafile: true,
   });
-    // The executable's entry: compiles tsrun.js with the trained code cache (src/boot.ts).
-    await esbuild.build({
-      entryPoints: [path.join(root, 'src', 'boot.ts')],
-      outfile: path.join(BUILD, 'boot.js'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: o.minify,
-      legalComments: 'none',
-      logLevel: 'warning',
-    });
   } catch {
     throw new BuildError('esbuild failed (errors above)');
   }
@@ -304,44 +287,6 @@ function cheapInterop(file) {
   return 'cheap builtin interop';
 }
 
-// 4. code caches trained by warm-up runs (src/boot.ts, src/cache-sets.ts, src/cli/warmup.ts)
-
-/** Run build/boot.js with args (no extra V8 flags: see trainCodeCache); its stdout. */
-function boot(args, what) {
-  // Same binary and no extra V8 flags as the executable, or V8 rejects the cache: the
-  // environment must not add any through NODE_OPTIONS.
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  delete env.TSRUN_TIMING;
-  const r = spawnSync(process.execPath, [path.join(BUILD, 'boot.js'), ...args], { cwd: BUILD, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) {
-    process.stderr.write(Buffer.concat([r.stdout ?? Buffer.alloc(0), r.stderr ?? Buffer.alloc(0)]));
-    throw new BuildError(`${what} failed (exit ${r.status ?? r.signal})`);
-  }
-  return r.stdout.toString();
-}
-
-/** set -> cache file name, as src/cache-sets.ts defines them. */
-function cacheSets() {
-  return JSON.parse(boot(['--cache-sets'], 'node build/boot.js --cache-sets'));
-}
-
-async function trainCodeCache(o) {
-  const caches = cacheSets();
-  const custom = o.entry !== path.resolve(root, DEFAULT_ENTRY);
-  if (!o.codeCache || custom) {
-    for (const f of Object.values(caches)) fs.rmSync(path.join(BUILD, f), { force: true });
-    return custom ? 'skipped (--entry: only tsrun itself has a warm-up)' : 'skipped (--no-code-cache)';
-  }
-  const sizes = [];
-  for (const [set, name] of Object.entries(caches)) {
-    const out = path.join(BUILD, name);
-    boot(['--train', set, path.join(BUILD, 'tsrun.js'), out], `training run (${set}) for the code cache`);
-    sizes.push(`${set} ${(fs.statSync(out).size / 1024).toFixed(0)}`);
-  }
-  return `code caches (KiB): ${sizes.join(', ')}`;
-}
-
 /**
  * Resolve these packages through their "require" export condition even when imported
  * with `import`: yargs' ESM build needs import.meta.url, which a CJS bundle lacks.
@@ -365,114 +310,106 @@ function preferRequire(names) {
   };
 }
 
-// 4. single executable
-async function buildSea(o) {
-  const main = path.join(BUILD, 'boot.js');
-  const assets = { 'tsrun.js': path.join(BUILD, 'tsrun.js'), ...seaAssets() };
-  const caches = cacheSets();
-  for (const name of Object.values(caches)) if (fs.existsSync(path.join(BUILD, name))) assets[name] = path.join(BUILD, name);
-  const config = {
-    main,
-    output: path.join(BUILD, 'tsrun.blob'),
-    disableExperimentalSEAWarning: true,
-    useCodeCache: o.codeCache, // node's own cache, for boot.js only
-    assets,
-  };
-  const h = hashInputs([main, fileURLToPath(import.meta.url), ...Object.values(assets)], JSON.stringify(config), process.execPath, process.version, o.strip, o.envPatch);
-  if (!o.force && stamps.sea === h && fs.existsSync(o.out)) return 'up to date';
-  const cfgFile = path.join(BUILD, 'sea-config.json');
-  fs.writeFileSync(cfgFile, JSON.stringify(config, null, 1));
-  run(process.execPath, ['--experimental-sea-config', cfgFile], 'node --experimental-sea-config', true);
+// 4. the executable
+/**
+ * The bun binary from npm (a devDependency; no download at build or install time). The
+ * baseline build: it needs no AVX/AVX2 (x86-64-v2 is enough), so the executable runs on
+ * any x86-64 CPU of the last ~15 years (in this registry @oven/bun-linux-x64 1.4.4 is
+ * byte-identical to it; src/README.md "Start-up").
+ */
+const BUN_PACKAGE = '@oven/bun-linux-x64-baseline';
+function bunBinary() {
+  let dir;
+  try {
+    dir = path.dirname(require.resolve(`${BUN_PACKAGE}/package.json`));
+  } catch {
+    throw new BuildError(`${BUN_PACKAGE} is not installed (npm install)`);
+  }
+  return path.join(dir, 'bin', 'bun');
+}
 
+async function buildExe(o) {
+  const bun = bunBinary();
+  const bundleJs = path.join(BUILD, 'tsrun.js');
+  const files = embeddedFiles();
+  const entry = path.join(BUILD, 'exe-entry.mjs');
+  // Bun embeds a file imported `with { type: "file" }` and gives its path inside the
+  // executable's read-only filesystem (/$bunfs/...), which node:fs reads.
+  const imports = Object.entries(files).map(([, file], i) => `import f${i} from ${JSON.stringify(file)} with { type: "file" };`);
+  const table = Object.keys(files).map((name, i) => `${JSON.stringify(name)}: f${i}`).join(', ');
+  const entryText = [
+    '// Generated by scripts/build.mjs: the entry of dist/tsrun (see src/native/loader.ts).',
+    ...imports,
+    `globalThis.__tsrunEmbedded = { ${table} };`,
+    'const m = require("./tsrun.js");',
+    'if (typeof m.runMain === "function") m.runMain();',
+    '',
+  ].join('\n');
+  const h = hashInputs([bun, bundleJs, fileURLToPath(import.meta.url), ...Object.values(files)], entryText, o.envPatch);
+  if (!o.force && stamps.exe === h && fs.existsSync(o.out)) return 'up to date';
+  fs.writeFileSync(entry, entryText);
+
+  const notes = [];
+  let base = bun;
+  if (o.envPatch) {
+    // A renamed copy of bun is the executable's base (bun build --compile-executable-path).
+    const exe = fs.readFileSync(bun);
+    for (const [name, to] of ENV_RENAMES) notes.push(renameEnv(exe, name, to));
+    base = path.join(BUILD, 'bun-base');
+    fs.writeFileSync(`${base}.tmp`, exe, { mode: 0o755 });
+    fs.renameSync(`${base}.tmp`, base);
+  }
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   const tmp = path.join(path.dirname(o.out), `.${path.basename(o.out)}.tmp`);
   fs.rmSync(tmp, { force: true });
-  const notes = [];
-  const exe = fs.readFileSync(process.execPath);
-  if (o.envPatch) for (const [name, to] of ENV_RENAMES) notes.push(renameEnv(exe, name, to));
-  fs.writeFileSync(tmp, exe, { mode: 0o755 });
-  if (o.strip) notes.push(stripExe(tmp));
-  const { inject } = require('postject');
-  // postject (LIEF in wasm) chatters on stdout/stderr ("Can't find string offset for
-  // section name '.note.100'", harmless); keep it for failures only.
-  const chatter = [];
-  const saved = { log: console.log, warn: console.warn, error: console.error, write: process.stderr.write };
-  console.log = console.warn = console.error = (...a) => void chatter.push(a.join(' '));
-  process.stderr.write = (chunk) => (chatter.push(String(chunk)), true);
-  try {
-    await inject(tmp, 'NODE_SEA_BLOB', fs.readFileSync(config.output), { sentinelFuse: SEA_FUSE });
-  } catch (err) {
-    Object.assign(console, { log: saved.log, warn: saved.warn, error: saved.error });
-    process.stderr.write = saved.write;
-    process.stderr.write(chatter.join('\n') + '\n');
-    throw new BuildError(`postject failed: ${err?.message ?? err}`);
-  } finally {
-    Object.assign(console, { log: saved.log, warn: saved.warn, error: saved.error });
-    process.stderr.write = saved.write;
-  }
+  run(bun, [
+    'build', entry, '--compile', '--bytecode', '--format=cjs', '--minify',
+    '--external', 'koffi',
+    // A root runtime must not read .env or bunfig.toml from whatever dir it is started in.
+    '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
+    '--no-compile-autoload-tsconfig', '--no-compile-autoload-package-json',
+    `--compile-executable-path=${base}`,
+    '--outfile', tmp,
+  ], 'bun build --compile', true);
   fs.chmodSync(tmp, 0o755);
   fs.renameSync(tmp, o.out);
-  stamps.sea = h;
+  stamps.exe = h;
   const mb = (fs.statSync(o.out).size / 1048576).toFixed(1);
-  const mode = assets[caches.full] ? 'trained code caches' : 'no trained code cache';
-  return `${path.relative(root, o.out)} ${mb} MiB (${[mode, ...notes].join(', ')}; assets: ${Object.keys(assets).join(', ')})`;
+  return `${path.relative(root, o.out)} ${mb} MiB (bun ${bunVersion(bun)}, bytecode${notes.length ? `, ${notes.join(', ')}` : ''}; embeds ${Object.keys(files).join(', ')})`;
+}
+
+function bunVersion(bun) {
+  const r = spawnSync(bun, ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '?';
 }
 
 /**
- * Environment variables node reads in C++ before any JS runs, renamed in the
- * executable's copy of node to names nobody sets:
- * - NODE_EXTRA_CA_CERTS makes node eagerly parse every root certificate (~50-70 ms per
- *   start where it is set); tsrun never speaks TLS.
- * - NODE_OPTIONS would let the environment of a root runtime inject --require code or
- *   --inspect into it (runc has no such door). Debug with `node build/tsrun.js` instead.
- * Same length, so nothing moves.
+ * Environment variables bun reads before any JS runs that would let the environment of a
+ * root runtime run other code in it (runc has no such door), renamed in the executable's
+ * copy of bun to names nobody sets. Same length, so nothing moves; every occurrence
+ * (bun keeps some of them in more than one table).
+ * - BUN_OPTIONS: extra bun flags, e.g. --preload FILE;
+ * - BUN_BE_BUN: makes any single-file executable act as the bun CLI itself;
+ * - BUN_INSPECT (also the prefix of BUN_INSPECT_CONNECT_TO, BUN_INSPECT_NOTIFY): debugger.
+ * test/unit/build.test.ts checks that the executable ignores them.
  */
 const ENV_RENAMES = [
-  ['NODE_EXTRA_CA_CERTS', 'TSRUN_EXTRA_CA_CERT'],
-  ['NODE_OPTIONS', 'TSRUN_NODEOP'],
+  ['BUN_OPTIONS', 'TSRUN_NOOPT'],
+  ['BUN_BE_BUN', 'TSRUN_NOBB'],
+  ['BUN_INSPECT', 'TSRUN_NOINS'],
 ];
 
 function renameEnv(exe, name, newName) {
-  const from = Buffer.from(`\0${name}\0`);
-  const to = Buffer.from(`\0${newName}\0`);
+  const from = Buffer.from(name);
+  const to = Buffer.from(newName);
   if (from.length !== to.length) throw new BuildError(`renameEnv: ${newName} must have ${name.length} characters`);
-  // Only node's C string in .rodata. V8's embedded startup snapshot holds the same
-  // bytes as heap strings (32-bit length right before the characters): leave those.
-  const ro = elfSection(exe, '.rodata');
-  if (!ro) return `${name} kept (no .rodata)`;
-  const hits = [];
-  for (let at = exe.indexOf(from, ro.offset); at >= 0 && at < ro.offset + ro.size; at = exe.indexOf(from, at + 1)) {
-    if (exe.readUInt32LE(at - 3) !== name.length) hits.push(at);
+  let n = 0;
+  for (let at = exe.indexOf(from); at >= 0; at = exe.indexOf(from, at + 1)) {
+    to.copy(exe, at);
+    n++;
   }
-  if (hits.length !== 1) return `${name} kept (${hits.length} C strings found, want 1)`;
-  to.copy(exe, hits[0]);
+  if (n === 0) throw new BuildError(`renameEnv: ${name} not found in bun (a new bun version? check ENV_RENAMES)`);
   return `${name} ignored`;
-}
-
-/** File offset and size of a named section of a little-endian ELF64 image. */
-function elfSection(buf, name) {
-  if (buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2 || buf[5] !== 1) return undefined;
-  const shoff = Number(buf.readBigUInt64LE(0x28));
-  const shentsize = buf.readUInt16LE(0x3a);
-  const shnum = buf.readUInt16LE(0x3c);
-  const shstrndx = buf.readUInt16LE(0x3e);
-  const sh = (i) => {
-    const b = shoff + i * shentsize;
-    return { name: buf.readUInt32LE(b), offset: Number(buf.readBigUInt64LE(b + 0x18)), size: Number(buf.readBigUInt64LE(b + 0x20)) };
-  };
-  const strtab = sh(shstrndx);
-  for (let i = 0; i < shnum; i++) {
-    const s = sh(i);
-    const start = strtab.offset + s.name;
-    if (buf.toString('latin1', start, buf.indexOf(0, start)) === name) return s;
-  }
-  return undefined;
-}
-
-/** Drop debug info and the static symbol table (.dynsym, which addons link against, stays). */
-function stripExe(file) {
-  const r = spawnSync('strip', ['--strip-all', file], { stdio: 'pipe' });
-  return r.status === 0 ? 'stripped' : 'not stripped (no strip tool)';
 }
 
 async function main() {
@@ -487,10 +424,7 @@ async function main() {
     await step('shim', () => buildShim(o));
     await step('bundle', () => bundle(o));
     await step('lib', () => buildLib(o));
-    if (o.sea) {
-      await step('train', () => trainCodeCache(o));
-      await step('sea', () => buildSea(o));
-    }
+    if (o.exe) await step('exe', () => buildExe(o));
   } finally {
     saveStamps();
   }

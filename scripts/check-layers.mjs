@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The layer rule and the no-cycle rule over src/, checked from the import statements:
-//   cli, boot, cache-sets -> (index) -> runtime -> linux, oci, native, version -> common
+//   cli -> (index) -> runtime -> linux, oci, native, version -> common
 // A file may import its own layer or lower ones (siblings at one rank, like linux and oci,
-// may import each other); common imports nothing of ours; nothing imports cli or the
-// executable's entry files except themselves. Every import counts, `import type` and
+// may import each other); common imports nothing of ours; nothing imports cli except
+// cli itself. Every import counts, `import type` and
 // lazy import() included: a type-only upward import is still an upward dependency.
 // Prints one line per violation and exits 1; `--json` prints {violations, cycles}.
 import fs from 'node:fs';
@@ -14,7 +14,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = path.join(ROOT, 'src');
 
 /** rank of each layer; a file may import files of equal or lower rank. */
-const RANK = { common: 0, linux: 1, oci: 1, native: 1, version: 1, runtime: 2, index: 3, cli: 4, boot: 4, 'cache-sets': 4 };
+const RANK = { common: 0, linux: 1, oci: 1, native: 1, version: 1, runtime: 2, index: 3, cli: 4 };
 
 export function layerOf(rel) {
   const first = rel.split('/')[0];

@@ -5,10 +5,10 @@
 //
 // Runs create -> state -> start -> kill KILL -> (stopped) -> delete on a busybox
 // `sleep 100` container N times with TSRUN_TIMING=1 (see src/common/timing.ts) and prints, per
-// command, the median milliseconds of each marked phase: Node's own start-up, the boot
-// (bundle + code cache), tsrun's phases. Each row's value is the time since the previous
-// mark; "total" is the last mark (ms since Node's start; exec and dynamic linking before
-// that are not included). Everything lives in a private temp dir, removed at the end.
+// command, the median milliseconds of each marked phase. Each row's value is the time since
+// the previous mark (the first: since the process started, process.uptime(); on Bun that
+// is the runtime's whole start-up); "total" is the last mark; "wall" is spawn to exit as
+// seen from here (exec, dynamic linking and exit included). Everything lives in a private temp dir, removed at the end.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,12 +41,16 @@ delete env.NODE_EXTRA_CA_CERTS;
 
 /** command -> label -> [ms...] (label order kept from the first run). */
 const phases = new Map();
+/** "command label" -> [RSS MiB at that mark...]. */
+const rssOf = new Map();
 
 function tsrun(cmd, ...rest) {
   // stderr to a file: a created init inherits it and would hold a pipe open.
   const errFile = path.join(tmp, 'stderr');
   const fd = fs.openSync(errFile, 'w');
+  const t0 = process.hrtime.bigint();
   const r = spawnSync(BIN, ['--root', root, cmd, ...rest], { env, stdio: ['ignore', 'ignore', fd] });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   fs.closeSync(fd);
   const text = fs.readFileSync(errFile, 'utf8');
   if (r.status !== 0) throw new Error(`tsrun ${cmd} ${rest.join(' ')}: exit ${r.status}: ${text}`);
@@ -54,11 +58,14 @@ function tsrun(cmd, ...rest) {
   phases.set(cmd, rows);
   let last = 0;
   for (const m of text.matchAll(/^tsrun timing:\s+([\d.]+) ms\s+\(\+\s*([\d.]+)\)\s+(.*)$/gm)) {
-    const label = m[3].replace(/\(code cache: (\w+) \w+\)/, '(code cache: $1)');
+    const rss = /^(.*) \[rss ([\d.]+) MiB\]$/.exec(m[3]);
+    const label = rss ? rss[1] : m[3];
     (rows.get(label) ?? rows.set(label, []).get(label)).push(Number(m[2]));
+    if (rss) (rssOf.get(`${cmd} ${label}`) ?? rssOf.set(`${cmd} ${label}`, []).get(`${cmd} ${label}`)).push(Number(rss[2]));
     last = Number(m[1]);
   }
   (rows.get('total') ?? rows.set('total', []).get('total')).push(last);
+  (rows.get('wall') ?? rows.set('wall', []).get('wall')).push(wall);
 }
 
 function status(id) {
@@ -84,8 +91,11 @@ try {
   }
   console.log(`## tsrun phases (median of ${N}, ms; ${os.hostname()}, ${os.cpus().length} CPUs, node ${process.version})\n`);
   for (const [cmd, rows] of phases) {
-    console.log(`| \`${cmd}\` phase | ms |\n|---|---:|`);
-    for (const [label, xs] of rows) console.log(`| ${label === 'total' ? '**total**' : label} | ${median(xs).toFixed(1)} |`);
+    console.log(`| \`${cmd}\` phase | ms | RSS after (MiB) |\n|---|---:|---:|`);
+    for (const [label, xs] of rows) {
+      const rss = rssOf.get(`${cmd} ${label}`);
+      console.log(`| ${label === 'total' || label === 'wall' ? `**${label}**` : label} | ${median(xs).toFixed(1)} | ${rss ? median(rss).toFixed(1) : ''} |`);
+    }
     console.log('');
   }
 } finally {

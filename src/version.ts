@@ -33,6 +33,7 @@ export function versionText(): string {
     `tsrun version ${version()}`,
     `commit: ${commit()}`,
     `spec: ${OCI_VERSION}`,
-    `node: ${process.version}`,
+    // The executable runs on Bun; `node build/tsrun.js` on Node.
+    process.versions.bun ? `bun: ${process.versions.bun}` : `node: ${process.version}`,
   ].join('\n');
 }

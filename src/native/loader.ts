@@ -1,11 +1,14 @@
 // Finds koffi's native module and the C shim, in development and in the single
-// executable (SEA). Nothing here runs until a command calls loadKoffi() or
-// shimLibraryPath(): commands that never touch FFI pay nothing.
+// executable. Nothing here runs until a command calls loadKoffi() or shimLibraryPath():
+// commands that never touch FFI pay nothing.
 //
-// In the SEA both libraries are assets. dlopen() needs a file, so they are extracted
-// once into a root-only cache dir named by the build id (a hash of the assets,
+// The executable (a Bun single-file executable, scripts/build.mjs) embeds both libraries;
+// its entry records where they can be read (globalThis.__tsrunEmbedded: name -> path in
+// the executable's own read-only filesystem). dlopen() needs a real file, so they are
+// extracted once into a root-only cache dir named by the build id (a hash of the files,
 // injected at build time); later runs only lstat() that dir. koffi is then made from
 // its native module loaded with process.dlopen, so koffi never searches the filesystem.
+// Only node: APIs are used, so `node build/tsrun.js` and the tests run this file on Node.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,44 +26,37 @@ const KOFFI_ASSET = 'koffi.node';
 const SHIM_ASSET = 'libtsrun-shim.so';
 
 let koffi: Koffi | undefined;
-let seaDir: string | undefined;
-let seaNative: Record<string, unknown> | undefined; // koffi.node exports, dlopen'ed once
+let libDir: string | undefined;
+let exeNative: Record<string, unknown> | undefined; // koffi.node exports, dlopen'ed once
 
-interface SeaModule {
-  isSea(): boolean;
-  getRawAsset(key: string): string | ArrayBuffer;
-}
+/** name -> readable path of each file the executable embeds; undefined outside it. */
+type Embedded = Record<string, string>;
 
-function seaModule(): SeaModule | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const sea = require('node:sea') as SeaModule;
-    return sea.isSea() ? sea : undefined;
-  } catch {
-    return undefined; // Node without node:sea: certainly not a SEA
-  }
+function embeddedFiles(): Embedded | undefined {
+  const e = (globalThis as { __tsrunEmbedded?: Embedded }).__tsrunEmbedded;
+  return e && typeof e === 'object' ? e : undefined;
 }
 
 /** The koffi module (loaded on first call, then cached). */
 export function loadKoffi(): Koffi {
   if (koffi) return koffi;
-  const sea = seaModule();
-  if (!sea) {
+  const emb = embeddedFiles();
+  if (!emb) {
     // Dev: TS sources or build/tsrun.js (koffi is external to the bundle).
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     koffi = require('koffi') as Koffi;
     return koffi;
   }
-  koffi = loadSeaKoffi(sea);
+  koffi = loadExeKoffi(emb);
   return koffi;
 }
 
 /** Absolute path of the shim shared library; throws if it was not built. */
 export function shimLibraryPath(): string {
-  const sea = seaModule();
+  const emb = embeddedFiles();
   let file: string;
-  if (sea) {
-    file = path.join(seaLibDir(sea), SHIM_ASSET);
+  if (emb) {
+    file = path.join(exeLibDir(emb), SHIM_ASSET);
   } else {
     // build/tsrun.js lives in build/ next to the .so; TS sources are two levels below the repo.
     const bundled = typeof __TSRUN_BUNDLED__ === 'boolean' && __TSRUN_BUNDLED__;
@@ -74,8 +70,8 @@ export function shimLibraryPath(): string {
   return file;
 }
 
-function loadSeaKoffi(sea: SeaModule): Koffi {
-  const file = path.join(seaLibDir(sea), KOFFI_ASSET);
+function loadExeKoffi(emb: Embedded): Koffi {
+  const file = path.join(exeLibDir(emb), KOFFI_ASSET);
   let native: Record<string, unknown>;
   try {
     native = dlopenKoffi(file);
@@ -92,10 +88,10 @@ function loadSeaKoffi(sea: SeaModule): Koffi {
 
 /** dlopen koffi.node at most once per process (a second init of an addon is unsafe). */
 function dlopenKoffi(file: string): Record<string, unknown> {
-  if (seaNative) return seaNative;
+  if (exeNative) return exeNative;
   const mod = { exports: {} as Record<string, unknown> };
   process.dlopen(mod, file, os.constants.dlopen.RTLD_NOW);
-  return (seaNative = mod.exports);
+  return (exeNative = mod.exports);
 }
 
 /** Cache dirs to try, most preferred first. /run is noexec on some distros (Ubuntu). */
@@ -123,21 +119,21 @@ function buildId(): string {
 }
 
 /** The extracted-assets dir for this build: found by lstat, or extracted now. */
-function seaLibDir(sea: SeaModule): string {
-  if (seaDir) return seaDir;
+function exeLibDir(emb: Embedded): string {
+  if (libDir) return libDir;
   const id = buildId();
   const bases = cacheBases();
   for (const base of bases) {
     const dir = path.join(base, id);
     if (trustedDir(base) && trustedDir(dir) && trustedFile(path.join(dir, KOFFI_ASSET))) {
-      return (seaDir = dir);
+      return (libDir = dir);
     }
   }
   const errors: string[] = [];
   for (const base of bases) {
     try {
-      const dir = extract(sea, base, id);
-      if (probeExec(dir)) return (seaDir = dir);
+      const dir = extract(emb, base, id);
+      if (probeExec(dir)) return (libDir = dir);
       errors.push(`${base}: cannot map libraries (noexec mount?)`);
       removeTree(dir);
     } catch (err) {
@@ -148,7 +144,7 @@ function seaLibDir(sea: SeaModule): string {
 }
 
 /** Make <base>/<id> holding the assets; safe against concurrent first runs. */
-function extract(sea: SeaModule, base: string, id: string): string {
+function extract(emb: Embedded, base: string, id: string): string {
   ensureTrustedDir(base);
   const dir = path.join(base, id);
   if (fs.lstatSync(dir, { throwIfNoEntry: false })) {
@@ -158,14 +154,12 @@ function extract(sea: SeaModule, base: string, id: string): string {
   const tmp = fs.mkdtempSync(path.join(base, `.tmp-${id}-`)); // mode 0700
   try {
     for (const name of [KOFFI_ASSET, SHIM_ASSET]) {
-      let data: ArrayBuffer | string;
-      try {
-        data = sea.getRawAsset(name);
-      } catch {
-        if (name === KOFFI_ASSET) throw new Error(`asset ${name} missing from the executable`);
+      const from = emb[name];
+      if (from === undefined) {
+        if (name === KOFFI_ASSET) throw new Error(`${name} missing from the executable`);
         continue; // built without the shim: shimLibraryPath() reports it
       }
-      writeFileSynced(path.join(tmp, name), typeof data === 'string' ? Buffer.from(data) : new Uint8Array(data));
+      writeFileSynced(path.join(tmp, name), fs.readFileSync(from));
     }
     try {
       fs.renameSync(tmp, dir);

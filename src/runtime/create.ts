@@ -1,7 +1,6 @@
 // `create`: validate the bundle, launch the init through the shim, run the runtime-namespace
 // hooks, and leave the init blocked on exec.fifo. On any failure nothing is left behind.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBundle } from '../oci/load';
 import type { IdMapping, Spec } from '../oci/types';
@@ -17,6 +16,7 @@ import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
 import { toState } from './status';
 import { Store } from './store';
+import { userName } from '../linux/passwd';
 import { mark } from '../common/timing';
 
 /** How long the parent waits for one step of the child before giving up. */
@@ -174,7 +174,7 @@ class Launch {
       created: new Date().toISOString(),
       config: this.spec,
       cgroup: this.cgroup?.ref ?? null,
-      owner: userName(),
+      owner: userName(process.geteuid?.() ?? 0),
     };
     if (provisional) rec.creator = { pid: process.pid, startTime: procStartTime(process.pid) ?? 0 };
     return rec;
@@ -253,10 +253,3 @@ function listenFds(): number {
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-function userName(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return String(process.getuid?.() ?? '');
-  }
-}

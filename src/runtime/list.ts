@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import type { RuntimeOptions } from './options';
 import { containerState, deriveStatus, type ContainerState } from './status';
 import { Store } from './store';
+import { userName } from '../linux/passwd';
 
 export function list(g: RuntimeOptions = {}): ContainerState[] {
   const store = new Store(g.root);
@@ -20,22 +21,4 @@ export function list(g: RuntimeOptions = {}): ContainerState[] {
     }
   }
   return out;
-}
-
-let passwd: Map<number, string> | undefined;
-
-/** Name of a uid from /etc/passwd, or "#<uid>" as runc prints unknown ones. */
-export function userName(uid: number): string {
-  if (!passwd) {
-    passwd = new Map();
-    try {
-      for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
-        const f = line.split(':');
-        if (f.length > 2 && !passwd.has(Number(f[2]))) passwd.set(Number(f[2]), f[0]);
-      }
-    } catch {
-      /* no passwd: numbers only */
-    }
-  }
-  return passwd.get(uid) ?? `#${uid}`;
 }

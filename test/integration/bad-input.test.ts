@@ -22,9 +22,15 @@ describe.skipIf(skip)('bad input', () => {
     const runs = Array.from({ length: 20 }, () =>
       new Promise<{ code: number | null; err: string }>((resolve) => {
         const p = spawn(BIN, ['--root', s.root, 'create', '--bundle', b.dir, id], { stdio: ['ignore', 'ignore', 'pipe'] });
+        // 'exit' may come before the last stderr chunk is read: a loser is done when its
+        // stderr has ended too (the winner's never does: its init inherits it).
         let err = '';
+        let code: number | null | undefined;
+        let ended = false;
+        const done = () => code !== undefined && (ended || code === 0) && resolve({ code, err });
         p.stderr.on('data', (d) => (err += d));
-        p.on('exit', (code) => resolve({ code, err }));
+        p.stderr.on('end', () => ((ended = true), done()));
+        p.on('exit', (c) => ((code = c), done()));
       }),
     );
     const results = await Promise.all(runs);
