@@ -338,7 +338,7 @@ describe.skipIf(skip)('container features', () => {
     const recv = spawn('python3', [path.join(__dirname, '../helpers/recvtty.py'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     recv.stdout.on('data', (d) => (out += d));
-    await waitFor(() => out.includes('listening'));
+    expect(await waitFor(() => out.includes('listening'), 30_000)).toBe(true); // python starts slowly under load
     const id = s.id('ttyuser');
     s.ok(['create', '--bundle', b.dir, '--console-socket', sock, id]);
     s.ok(['start', id]);
