@@ -78,6 +78,9 @@ static unsigned short seccomp_len;
 static unsigned int seccomp_flags;
 static int seccomp_deferred;
 static char pathbuf[4096], pathbuf2[4096], tmpfsdata[4096];
+static const char *rootfs_path = "";
+static dev_t pty_rdev; /* the pty slave open_pty made the process's stdio */
+static char mountinfo[1 << 18];
 
 /* ---------- small helpers that need no libc state ---------- */
 
@@ -672,6 +675,80 @@ static void do_symlink(const struct op *o)
 	close(pfd);
 }
 
+/* Undo mountinfo's octal escapes (\040 for a space...) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* --no-pivot leaves the host's mounts in the container's mount namespace, below its chroot.
+ * A full procfs or sysfs mount there would let the container mount a fresh one of its own
+ * (the kernel's "mount too revealing" check looks at the namespace, not the chroot): detach
+ * every full proc/sysfs mount outside the rootfs first (or cover it where that is refused),
+ * as runc does. */
+static void hide_host_proc_sys(void)
+{
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("open", "/proc/self/mountinfo", errno);
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof mountinfo - 1 && (n = read(fd, mountinfo + len, sizeof mountinfo - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	if (len >= sizeof mountinfo - 1)
+		fail("read /proc/self/mountinfo: too large", "", E2BIG);
+	mountinfo[len] = 0;
+	size_t rlen = strlen(rootfs_path);
+	for (char *line = mountinfo, *next; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		/* id parent maj:min root mountpoint options [optional...] - fstype source superopts */
+		char *f[5] = { 0 }, *sep = strstr(line, " - "), *p = line;
+		if (!sep)
+			continue;
+		*sep = 0;
+		for (int i = 0; i < 5 && p; i++) {
+			f[i] = p;
+			p = strchr(p, ' ');
+			if (p)
+				*p++ = 0;
+		}
+		char *fstype = sep + 3, *sp = strchr(fstype, ' ');
+		if (sp)
+			*sp = 0;
+		if (!f[4] || strcmp(f[3], "/") || (strcmp(fstype, "proc") && strcmp(fstype, "sysfs")))
+			continue;
+		unescape(f[4]);
+		if (!strncmp(f[4], rootfs_path, rlen) && (f[4][rlen] == 0 || f[4][rlen] == '/'))
+			continue;
+		/* Keep the unmount from propagating to the host. */
+		if (mount(NULL, f[4], NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue; /* below something already detached */
+			fail("make host mount rslave:", f[4], errno);
+		}
+		if (umount2(f[4], MNT_DETACH) < 0) {
+			if (errno != EINVAL && errno != EPERM)
+				fail("detach host mount", f[4], errno);
+			if (mount("tmpfs", f[4], "tmpfs", 0, NULL) < 0)
+				fail("cover host mount", f[4], errno);
+		}
+	}
+}
+
 static void do_pivot(int mode)
 {
 	if (mode == 2) {
@@ -679,6 +756,7 @@ static void do_pivot(int mode)
 		if (chroot(".") < 0)
 			fail("chroot", "", errno);
 	} else if (mode == 1) {
+		hide_host_proc_sys();
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			fail("move rootfs to /", "", errno);
 		if (chroot(".") < 0)
@@ -702,6 +780,9 @@ static void do_pivot(int mode)
 		fail("chdir", "/", errno);
 	close(root_fd);
 	root_fd = -1;
+	if (null_fd >= 0)
+		close(null_fd);
+	null_fd = -1;
 	/* The host's /proc is needed only where the init mounted no procfs of its own. */
 	if (proc_fd >= 0 && host_proc_fd >= 0) {
 		close(host_proc_fd);
@@ -888,6 +969,9 @@ static void open_pty(const struct op *o)
 	slave = open_in_root(name, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		fail("open", name, errno);
+	struct stat st;
+	if (fstat(slave, &st) == 0)
+		pty_rdev = st.st_rdev;
 	if (o->n[0] > 0 && o->n[1] > 0) {
 		struct winsize ws = { .ws_row = o->n[0], .ws_col = o->n[1] };
 		ioctl(slave, TIOCSWINSZ, &ws);
@@ -946,8 +1030,27 @@ static void set_caps(const struct op *o)
 				fail("raise ambient capability", "", errno);
 }
 
+/* As runc does before it changes user: hand stdin/out/err to the process's uid (group kept),
+ * unless already its own or /dev/null. The caller made them as root (the shim's pipes, the
+ * pty), and a non-root process must be able to reopen them (`echo > /dev/stdout`, nginx's
+ * log symlinks, `tty` owned by the user). EINVAL/EPERM (not mapped in a user namespace)
+ * are ignored, as runc ignores them. */
+static void chown_stdio(uid_t uid)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0 || st.st_uid == uid)
+			continue;
+		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+			continue;
+		if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+			fail("chown stdio to the process user", "", errno);
+	}
+}
+
 static void set_user(const struct op *o)
 {
+	chown_stdio((uid_t)o->n[0]);
 	gid_t *groups = alloc_items(o->n[2], sizeof(gid_t));
 	struct op s;
 	long n = 0;
@@ -956,6 +1059,13 @@ static void set_user(const struct op *o)
 	/* Raw syscalls: glibc's wrappers would try to sync threads that do not exist here. */
 	if (syscall(SYS_setgroups, n, groups) < 0 && !(errno == EPERM && n == 0))
 		fail("setgroups", "", errno);
+	/* The pty was opened as root: hand it to the user (uid only: devpts chose the gid, tty),
+	 * as runc does, so that a non-root process can use its terminal. Best effort. */
+	for (int fd = 0; pty_rdev && fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == pty_rdev && st.st_uid != (uid_t)o->n[0])
+			fchown(fd, o->n[0], -1);
+	}
 	prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
 	if (syscall(SYS_setresgid, o->n[1], o->n[1], o->n[1]) < 0)
 		fail("setgid", "", errno);
@@ -1135,6 +1245,7 @@ static void __attribute__((noreturn)) run_init(void)
 				fail("bind mount rootfs", o.s[0], errno);
 			break;
 		case OP_CHROOT_PREP:
+			rootfs_path = o.s[0];
 			root_fd = open(o.s[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (root_fd < 0 || fchdir(root_fd) < 0)
 				fail("open rootfs", o.s[0], errno);
@@ -1200,11 +1311,32 @@ static void __attribute__((noreturn)) run_init(void)
 				fail("setrlimit", "", errno);
 			break;
 		}
-		case OP_KEYRING:
+		case OP_KEYRING: {
 			/* KEYCTL_JOIN_SESSION_KEYRING; ENOSYS/EPERM where keyrings are unavailable is fine. */
-			if (syscall(SYS_keyctl, 1, o.s[0]) < 0 && errno != ENOSYS && errno != EPERM && errno != EACCES)
-				fail("join session keyring", o.s[0], errno);
+			long serial = syscall(SYS_keyctl, 1, o.s[0]);
+			if (serial < 0) {
+				if (errno != ENOSYS && errno != EPERM && errno != EACCES)
+					fail("join session keyring", o.s[0], errno);
+				break;
+			}
+			/* As runc: let the user link the keyring too (perm |= KEY_USR_LINK), read
+			 * from KEYCTL_DESCRIBE ("type;uid;gid;perm;name", perm in hex). */
+			char d[512];
+			long n = syscall(SYS_keyctl, 6, serial, d, sizeof d - 1);
+			if (n > 0) {
+				d[n < (long)sizeof d ? n : (long)sizeof d - 1] = 0;
+				const char *c = d;
+				for (int f = 0; f < 3 && *c; c++)
+					if (*c == ';')
+						f++;
+				unsigned long perm = 0;
+				for (; *c && *c != ';'; c++)
+					perm = perm * 16 + (unsigned long)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
+				if (syscall(SYS_keyctl, 5, serial, perm | 0x080000UL) < 0 && errno != EACCES && errno != EPERM)
+					fail("set session keyring permissions", o.s[0], errno);
+			}
 			break;
+		}
 		case OP_OPEN_PTY:
 			open_pty(&o);
 			break;
@@ -1340,7 +1472,7 @@ static void join_namespaces(void)
 	n_ns_join = 0;
 }
 
-static void __attribute__((noreturn)) run_stage1(void)
+static void __attribute__((noreturn, unused)) run_stage1(void)
 {
 	struct op o;
 	struct statfs sf;
@@ -1414,38 +1546,107 @@ static int plan_kept_fds(void)
 	return kept;
 }
 
-/* Close every fd but stdio, the preserved ones (tsrun checked they are the caller's) and
- * keep. Runs first thing in the forked copy: none of node's or tsrun's fds (a host
- * cgroup.procs, sockets, state files, the event loop) lives on in stage 1 or the init,
- * where a container process with CAP_SYS_PTRACE could reach it through /proc/<pid>/fd, and
- * close-on-exec would be too late (the init chdir()s before its execve). Node marks even
- * inherited fds close-on-exec at start-up, so the flag cannot tell them apart. */
-static void close_own_fds(int keep, int kept)
+/* ---------- the launcher: this file again, as a static executable in a sealed memfd ----------
+ *
+ * Stage 1 and the init must never be copies of tsrun: a container process with
+ * CAP_SYS_PTRACE (or sharing their pid namespace) could open /proc/<pid>/exe, keep an
+ * O_PATH fd, and write the tsrun binary once nothing runs it (CVE-2019-5736); being
+ * non-dumpable does not stop CAP_SYS_PTRACE. So the forked child at once execs the
+ * launcher, a static build of this file (-DTSRUN_LAUNCHER, main() below) embedded in the
+ * shim library, from a memfd sealed against every change. /proc/<pid>/exe of every process
+ * a container can see is that memfd: nothing to write, and nothing that outlives the
+ * command. It also frees the created init from the Node image (RSS ~0.5 MiB, not ~3.5). */
+#if !defined(TSRUN_LAUNCHER) && !defined(TSRUN_LAUNCHER_BLOB)
+#error "the shim library embeds the launcher: build with -DTSRUN_LAUNCHER_BLOB=PATH (scripts/build.mjs)"
+#endif
+#ifdef TSRUN_LAUNCHER_BLOB
+__asm__(".section .rodata\n.balign 16\n.hidden tsrun_launcher_start\n.globl tsrun_launcher_start\n"
+	"tsrun_launcher_start:\n.incbin \"" TSRUN_LAUNCHER_BLOB "\"\n"
+	".hidden tsrun_launcher_end\n.globl tsrun_launcher_end\ntsrun_launcher_end:\n.previous\n");
+extern const unsigned char tsrun_launcher_start[], tsrun_launcher_end[];
+#endif
+
+static int launcher_fd = -1; /* the sealed memfd, made once per tsrun process */
+
+static int sealed_launcher(void)
 {
-	char buf[4096];
-	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		fail("open", "/proc/self/fd", errno);
-	for (;;) {
-		long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
-		if (n < 0)
-			fail("read", "/proc/self/fd", errno);
-		if (n == 0)
-			break;
-		for (long off = 0; off < n;) {
-			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
-			off += d->reclen;
-			if (d->name[0] < '0' || d->name[0] > '9')
-				continue;
-			int fd = 0;
-			for (const char *c = d->name; *c; c++)
-				fd = fd * 10 + (*c - '0');
-			if (fd >= kept && fd != keep && fd != dir)
-				close(fd);
+#ifdef TSRUN_LAUNCHER_BLOB
+	const unsigned char *p = tsrun_launcher_start;
+	size_t len = tsrun_launcher_end - tsrun_launcher_start;
+	int fd = memfd_create("tsrun-launcher", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w <= 0) {
+			int err = w < 0 ? errno : EIO;
+			close(fd);
+			return -err;
 		}
+		off += w;
 	}
-	close(dir);
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+#else
+	return -ENOSYS; /* the launcher itself never launches */
+#endif
 }
+
+/* In the forked copy of tsrun: keep stdio, the preserved fds (tsrun checked they are the
+ * caller's; node marks even those close-on-exec at start-up), the sync socket and the plan;
+ * every other fd (a host cgroup.procs, node's sockets and event loop) is made close-on-exec
+ * and goes with the exec, before this process can be seen by any container. */
+static void __attribute__((noreturn)) exec_launcher(int plan_fd)
+{
+	char a1[24], a2[24];
+	int kept = plan_kept_fds();
+	for (int fd = 0; fd < kept; fd++)
+		fcntl(fd, F_SETFD, 0);
+	if (syscall(SYS_close_range, kept, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		fail("close_range", "", errno);
+	if (fcntl(sync_fd, F_SETFD, 0) < 0 || fcntl(plan_fd, F_SETFD, 0) < 0)
+		fail("keep launch fds", "", errno);
+	put_int(a1, a1 + sizeof a1, sync_fd);
+	put_int(a2, a2 + sizeof a2, plan_fd);
+	char *argv[] = { "tsrun-launcher", a1, a2, NULL }, *envp[] = { NULL };
+	syscall(SYS_execveat, launcher_fd, "", argv, envp, AT_EMPTY_PATH);
+	fail("exec the sealed launcher", "", errno);
+}
+
+#ifdef TSRUN_LAUNCHER
+/* The launcher's entry: tsrun-launcher SYNC_FD PLAN_FD. Reads the plan, runs stage 1. */
+static int parse_fd(const char *s)
+{
+	int v = 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct stat st;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_NAME, "tsrun", 0, 0, 0);
+	if (argc != 3)
+		return 2;
+	sync_fd = parse_fd(argv[1]);
+	int plan_fd = parse_fd(argv[2]);
+	if (fstat(plan_fd, &st) < 0)
+		fail("read launch plan", "", errno);
+	void *p = mmap(NULL, st.st_size ? st.st_size : 1, PROT_READ, MAP_PRIVATE, plan_fd, 0);
+	if (p == MAP_FAILED)
+		fail("map launch plan", "", errno);
+	close(plan_fd);
+	plan_p = p;
+	plan_end = plan_p + st.st_size;
+	run_stage1();
+}
+#endif
 
 /* ---------- the API Node calls (through koffi) ---------- */
 
@@ -1467,8 +1668,25 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 {
 	int sv[2];
 	*joined = 0;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (launcher_fd < 0 && (launcher_fd = sealed_launcher()) < 0)
+		return launcher_fd;
+	int plan_fd = memfd_create("tsrun-plan", MFD_CLOEXEC);
+	if (plan_fd < 0)
 		return -errno;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(plan_fd, plan + off, len - off);
+		if (w <= 0) {
+			int err = w < 0 ? errno : EIO;
+			close(plan_fd);
+			return -err;
+		}
+		off += w;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		int err = errno;
+		close(plan_fd);
+		return -err;
+	}
 	pid_t pid = -1;
 	if (cgroup_fd >= 0) {
 		struct tsrun_clone_args ca;
@@ -1486,18 +1704,19 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 		int err = errno;
 		close(sv[0]);
 		close(sv[1]);
+		close(plan_fd);
 		return -err;
 	}
 	if (pid == 0) {
-		/* Until execve this process is a copy of tsrun: non-dumpable, so that no container
-		 * process can open /proc/<pid>/exe (the tsrun binary) or ptrace us. execve resets it. */
+		/* A copy of tsrun until the execveat below, which happens before it joins any
+		 * namespace: no container process ever sees it. Non-dumpable meanwhile. */
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		sync_fd = sv[1];
 		plan_p = plan;
 		plan_end = plan + len;
-		close_own_fds(sync_fd, plan_kept_fds());
-		run_stage1();
+		exec_launcher(plan_fd);
 	}
+	close(plan_fd);
 	close(sv[1]);
 	*sync_out = sv[0];
 	return pid;
@@ -1606,4 +1825,56 @@ int tsrun_set_winsize(int fd, int rows, int cols)
 {
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
 	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
+/* Output side of a raw terminal (cfmakeraw, as runc's console.SetRaw): no output processing,
+ * so the container's \r\n is not turned into \r\r\n. Node's setRawMode keeps ONLCR. */
+int tsrun_tty_raw_output(int fd)
+{
+	struct termios t;
+	if (tcgetattr(fd, &t) < 0)
+		return -errno;
+	t.c_oflag &= ~OPOST;
+	return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
+}
+
+/* ---------- --pidfd-socket ---------- */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* Send a pidfd of pid to whoever listens on the unix socket at path (SCM_RIGHTS, with
+ * "pidfd" as the data, as runc 1.2 sends it). Called by the runtime, not in a child. */
+int tsrun_send_pidfd(const char *path, int pid)
+{
+	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
+	if (strlen(path) >= sizeof sa.p)
+		return -ENAMETOOLONG;
+	strcpy(sa.p, path);
+	int pfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return -errno;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int err = 0;
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		err = errno;
+	} else {
+		char name[] = "pidfd";
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		memset(cbuf, 0, sizeof cbuf);
+		struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pfd, sizeof pfd);
+		if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
+			err = errno;
+	}
+	if (s >= 0)
+		close(s);
+	close(pfd);
+	return -err;
 }

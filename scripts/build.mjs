@@ -148,11 +148,15 @@ async function buildShim(o) {
   const headers = listFiles(dir, (p) => p.endsWith('.h'));
   const h = hashInputs([...sources, ...headers], cc, CFLAGS.join(' '));
   if (!o.force && stamps.shim === h && fs.existsSync(out)) return 'up to date';
+  // The launcher (native-shim/README.md): shim.c again as a static executable, which the
+  // library embeds (.incbin) and runs from a sealed memfd for every container process.
+  const launcher = path.join(BUILD, 'tsrun-launcher');
+  run(cc, ['-O2', '-static', '-s', '-Wall', '-Wextra', '-DTSRUN_LAUNCHER', '-o', launcher, path.join(dir, 'shim.c')], `${cc} -static native-shim/shim.c (launcher)`);
   const tmp = `${out}.tmp`;
-  run(cc, [...CFLAGS, '-o', tmp, ...sources], `${cc} native-shim/*.c`);
+  run(cc, [...CFLAGS, `-DTSRUN_LAUNCHER_BLOB="${launcher}"`, '-o', tmp, ...sources], `${cc} native-shim/*.c`);
   fs.renameSync(tmp, out);
   stamps.shim = h;
-  return `${path.relative(root, out)} from ${sources.length} file(s)`;
+  return `${path.relative(root, out)} from ${sources.length} file(s), with the static launcher (${Math.round(fs.statSync(launcher).size / 1024)} KiB)`;
 }
 
 function koffiInfo() {

@@ -29,6 +29,8 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   ps: async () => (await import('./ps')).ps,
   update: async () => (await import('./update')).update,
   events: async () => (await import('./events')).events,
+  checkpoint: async () => (await import('./checkpoint')).checkpoint,
+  restore: async () => (await import('./checkpoint')).restore,
 };
 
 /** Parse argv (without node and script), or say why not: the code and what to print. */

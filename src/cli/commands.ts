@@ -38,8 +38,8 @@ export const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'root', type: 'string', desc: 'root directory for storage of container state (this should be located in tmpfs)', default: '/run/tsrun' },
   { name: 'systemd-cgroup', type: 'boolean', desc: 'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name"' },
   { name: 'rootless', type: 'string', desc: "ignore cgroup permission errors ('true', 'false', or 'auto')", default: 'auto', choices: ['true', 'false', 'auto'] },
-  // runc's checkpoint/restore helper path: callers (go-runc) may pass it; tsrun has no criu support.
-  { name: 'criu', type: 'string', desc: 'ignored (no checkpoint/restore)', hidden: true },
+  // Default (unset) is "criu" from PATH, as runc's.
+  { name: 'criu', type: 'string', desc: 'path to the criu binary used for checkpoint and restore (default: "criu")' },
 ];
 
 const ID = '<container-id>';
@@ -51,6 +51,7 @@ const createFlags: FlagDef[] = [
   { name: 'no-pivot', type: 'boolean', desc: 'do not use pivot root to jail process inside rootfs' },
   { name: 'no-new-keyring', type: 'boolean', desc: 'do not create a new session keyring for the container' },
   { name: 'preserve-fds', type: 'number', desc: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
+  { name: 'pidfd-socket', type: 'string', desc: 'path to an AF_UNIX socket which will receive a file descriptor referencing the init process (runc 1.2)' },
 ];
 
 export const COMMANDS: CommandDef[] = [
@@ -65,6 +66,9 @@ export const COMMANDS: CommandDef[] = [
       ...createFlags,
       { name: 'detach', alias: 'd', type: 'boolean', desc: 'detach from the container\'s process' },
       { name: 'keep', type: 'boolean', desc: 'do not delete the container after it exits' },
+      // tsrun's run never makes itself a subreaper (the init is its child; processes the init
+      // leaves go to the caller's reaper), so this asks for what it always does.
+      { name: 'no-subreaper', type: 'boolean', desc: 'disable the use of the subreaper used to reap reparented processes (tsrun never uses one)' },
     ],
   },
   { name: 'start', args: ID, desc: 'executes the user defined process in a created container', min: 1, max: 1, flags: [] },
@@ -120,7 +124,9 @@ export const COMMANDS: CommandDef[] = [
       { name: 'no-new-privs', type: 'boolean', desc: 'set the no new privileges value for the process' },
       { name: 'cap', alias: 'c', type: 'array', desc: 'add a capability to the bounding set for the process' },
       { name: 'preserve-fds', type: 'number', desc: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
-      { name: 'ignore-paused', type: 'boolean', desc: 'allow exec in a paused container', hidden: true },
+      { name: 'ignore-paused', type: 'boolean', desc: 'allow exec in a paused container (refused by tsrun with a clear error: the process would freeze before it starts)' },
+      { name: 'pidfd-socket', type: 'string', desc: 'path to an AF_UNIX socket which will receive a file descriptor referencing the exec process (runc 1.2)' },
+      { name: 'cgroup', type: 'array', desc: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' },
     ],
   },
   {
@@ -160,6 +166,57 @@ export const COMMANDS: CommandDef[] = [
       { name: 'pids-limit', type: 'string', desc: 'Maximum number of pids allowed in the container (-1: unlimited)' },
       { name: 'l3-cache-schema', type: 'string', desc: 'The string of Intel RDT/CAT L3 cache schema' },
       { name: 'mem-bw-schema', type: 'string', desc: 'The string of Intel RDT/MBA memory bandwidth schema' },
+    ],
+  },
+  {
+    name: 'checkpoint',
+    args: ID,
+    desc: 'checkpoint a running container (CRIU; refused with criu check\'s complaint where CRIU cannot work)',
+    min: 1,
+    max: 1,
+    flags: [
+      { name: 'image-path', type: 'string', desc: 'path for saving criu image files' },
+      { name: 'work-path', type: 'string', desc: 'path for saving work files and logs' },
+      { name: 'parent-path', type: 'string', desc: 'path for previous criu image files in pre-dump' },
+      { name: 'leave-running', type: 'boolean', desc: 'leave the process running after checkpointing' },
+      { name: 'tcp-established', type: 'boolean', desc: 'allow open tcp connections' },
+      { name: 'ext-unix-sk', type: 'boolean', desc: 'allow external unix sockets' },
+      { name: 'shell-job', type: 'boolean', desc: 'allow shell jobs' },
+      { name: 'lazy-pages', type: 'boolean', desc: 'use userfaultfd to lazily restore memory pages' },
+      { name: 'status-fd', type: 'string', desc: 'criu writes \\0 to this FD once lazy-pages is ready' },
+      { name: 'page-server', type: 'string', desc: 'ADDRESS:PORT of the page server' },
+      { name: 'file-locks', type: 'boolean', desc: 'handle file locks, for safety' },
+      { name: 'pre-dump', type: 'boolean', desc: "dump container's memory information only, leave the container running after this" },
+      { name: 'manage-cgroups-mode', type: 'string', desc: "cgroups mode: 'soft' (default), 'full' and 'strict'" },
+      { name: 'empty-ns', type: 'array', desc: "create a namespace, but don't restore its properties" },
+      { name: 'auto-dedup', type: 'boolean', desc: 'enable auto deduplication of memory images' },
+    ],
+  },
+  {
+    name: 'restore',
+    args: ID,
+    desc: 'restore a container from a previous checkpoint (CRIU; refused with criu check\'s complaint where CRIU cannot work)',
+    min: 1,
+    max: 1,
+    flags: [
+      { name: 'console-socket', type: 'string', desc: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
+      { name: 'image-path', type: 'string', desc: 'path to criu image files for restoring' },
+      { name: 'work-path', type: 'string', desc: 'path for saving work files and logs' },
+      { name: 'tcp-established', type: 'boolean', desc: 'allow open tcp connections' },
+      { name: 'ext-unix-sk', type: 'boolean', desc: 'allow external unix sockets' },
+      { name: 'shell-job', type: 'boolean', desc: 'allow shell jobs' },
+      { name: 'file-locks', type: 'boolean', desc: 'handle file locks, for safety' },
+      { name: 'manage-cgroups-mode', type: 'string', desc: "cgroups mode: 'soft' (default), 'full' and 'strict'" },
+      { name: 'bundle', alias: 'b', type: 'string', desc: 'path to the root of the bundle directory', default: '' },
+      { name: 'detach', alias: 'd', type: 'boolean', desc: "detach from the container's process" },
+      { name: 'pid-file', type: 'string', desc: 'specify the file to write the process id to' },
+      { name: 'no-subreaper', type: 'boolean', desc: 'disable the use of the subreaper used to reap reparented processes' },
+      { name: 'no-pivot', type: 'boolean', desc: 'do not use pivot root to jail process inside rootfs' },
+      { name: 'empty-ns', type: 'array', desc: "create a namespace, but don't restore its properties" },
+      { name: 'auto-dedup', type: 'boolean', desc: 'enable auto deduplication of memory images' },
+      { name: 'lazy-pages', type: 'boolean', desc: 'use userfaultfd to lazily restore memory pages' },
+      { name: 'lsm-profile', type: 'string', desc: 'Specify an LSM profile to be used during restore in the form of TYPE:NAME' },
+      { name: 'lsm-mount-context', type: 'string', desc: 'Specify an LSM mount context to be used during restore' },
     ],
   },
   {

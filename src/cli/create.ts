@@ -16,6 +16,7 @@ export function createOptions(p: Parsed): CreateOptions {
     noPivot: !!f['no-pivot'],
     noNewKeyring: !!f['no-new-keyring'],
     preserveFds: fds,
+    pidfdSocket: (f['pidfd-socket'] as string | undefined) || undefined,
   };
 }
 

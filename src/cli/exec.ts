@@ -54,6 +54,9 @@ async function execCommand(g: GlobalOptions, p: Parsed): Promise<number> {
     pidFile: (f['pid-file'] as string | undefined) || undefined,
     detach: !!f.detach,
     preserveFds: Number(f['preserve-fds'] ?? 0),
+    cgroups: (f.cgroup as string[] | undefined) ?? [],
+    pidfdSocket: (f['pidfd-socket'] as string | undefined) || undefined,
+    ignorePaused: !!f['ignore-paused'],
     io: await callerIo(),
   });
 }

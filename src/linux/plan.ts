@@ -233,7 +233,8 @@ function addProcess(
     if (res === undefined) throw new TsrunError(`config.json: /process/rlimits/${i}/type: unknown rlimit "${r.type}"`);
     w.op(OP.RLIMIT, [res, rlimitValue(r.soft), rlimitValue(r.hard)]);
   }
-  if (!o.noNewKeyring) w.op(OP.KEYRING, [], [o.id]);
+  // Named as runc names it, so tools that look for a container's keyring find ours.
+  if (!o.noNewKeyring) w.op(OP.KEYRING, [], [`_ses.${o.id}`]);
   // A new session detaches the container from the caller's terminal (with a pty, OPEN_PTY did it).
   if (!proc.terminal && !o.exec) w.op(OP.SETSID);
   w.op(OP.CHDIR, [], [proc.cwd]);

@@ -40,8 +40,12 @@ export interface Native {
   /** Accept one connection and return the fd it sends. */
   consoleReceive(listenFd: number, timeoutMs: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
+  /** Turn off output processing (OPOST) on a terminal in raw mode; best effort. */
+  rawOutput(fd: number): void;
   /** A non-blocking, close-on-exec eventfd (cgroup v1 OOM notifications). */
   eventfd(): number;
+  /** --pidfd-socket: send a pidfd of pid to the unix socket at path. Throws with the errno name. */
+  sendPidfd(path: string, pid: number): void;
 }
 
 let native: Native | undefined;
@@ -62,10 +66,12 @@ export function loadNative(): Native {
   const consoleListen = shim.func('int tsrun_console_listen(const char *path)');
   const consoleRecv = shim.func('int tsrun_console_recv(int lfd, int timeout_ms)');
   const setWinsize = shim.func('int tsrun_set_winsize(int fd, int rows, int cols)');
+  const rawOutput = shim.func('int tsrun_tty_raw_output(int fd)');
   const close = libc.func('int close(int fd)');
   const mkfifo = libc.func('int mkfifo(const char *path, uint32_t mode)');
   const errnoLoc = libc.func('int *__errno_location()');
   const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
+  const sendPidfd = shim.func('int tsrun_send_pidfd(const char *path, int pid)');
   const strerrorname = libc.func('const char *strerrorname_np(int errnum)');
   const attachDev = shim.func(
     'int tsrun_attach_device_prog(const uint8_t *insns, size_t count, const char *cgroup_dir, _Out_ uint8_t *log, size_t loglen)',
@@ -132,6 +138,9 @@ export function loadNative(): Native {
       if (r < 0) throw new Error(`receive the container's terminal: ${name(-r)}`);
       return r;
     },
+    rawOutput(fd) {
+      rawOutput(fd);
+    },
     setWinsize(fd, rows, cols) {
       setWinsize(fd, rows, cols);
     },
@@ -141,6 +150,10 @@ export function loadNative(): Native {
       const fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) as number;
       if (fd < 0) throw new Error(`eventfd: ${name(lastErrno())}`);
       return fd;
+    },
+    sendPidfd(path, pid) {
+      const r = sendPidfd(path, pid) as number;
+      if (r < 0) throw Object.assign(new Error(`send a pidfd of pid ${pid} to ${path}: ${name(-r)}`), { errno: -r });
     },
     attachDeviceProgram(insns, cgroupDir) {
       const log = Buffer.alloc(65536);

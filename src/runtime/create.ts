@@ -12,7 +12,7 @@ import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { hookLog, runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
 import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './process-io';
-import type { CreateOptions, RuntimeOptions } from './options';
+import type { CreateOptions, LaunchDeps, RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
 import { seccompListenerState, toState } from './status';
@@ -22,7 +22,7 @@ import { mark } from '../common/timing';
 /** How long the parent waits for one step of the child before giving up. */
 const STEP_TIMEOUT_MS = 60_000;
 
-export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void> {
+export async function create(g: RuntimeOptions, o: CreateOptions, deps: LaunchDeps = {}): Promise<void> {
   Store.validateId(o.id);
   const listen = listenFds();
   const preserve = o.preserveFds ?? 0;
@@ -35,7 +35,7 @@ export async function create(g: RuntimeOptions, o: CreateOptions): Promise<void>
   store.reserve(o.id);
   primeMigration();
   await store.withLock(o.id, () => {
-    const launch = new Launch(g, o, store, spec, bundleDir, rootfs);
+    const launch = new Launch(g, o, store, spec, bundleDir, rootfs, deps);
     try {
       launch.run();
     } catch (err) {
@@ -60,10 +60,11 @@ class Launch {
     private spec: Spec,
     private bundle: string,
     private rootfs: string,
+    private deps: LaunchDeps,
   ) {}
 
   run(): void {
-    this.native = loadNative();
+    this.native = this.deps.native ?? loadNative();
     mark('native shim loaded');
     const { spec, o, store, native } = this;
     const fifo = store.fifoPath(o.id);
@@ -72,7 +73,7 @@ class Launch {
     fs.chmodSync(fifo, 0o622);
     const user = spec.process!.user;
     fs.chownSync(fifo, hostId(spec.linux?.uidMappings, user.uid), hostId(spec.linux?.gidMappings, user.gid));
-    const cgroup = newCgroup({
+    const cgroup = (this.deps.newCgroup ?? newCgroup)({
       id: o.id,
       cgroupsPath: spec.linux?.cgroupsPath,
       systemd: !!this.g.systemdCgroup,
@@ -101,6 +102,7 @@ class Launch {
     });
     for (const msg of plan.warnings) this.g.logger?.warn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);
+    if (o.pidfdSocket) checkSocket(o.pidfdSocket, '--pidfd-socket');
     mark('plan built');
 
     const { pid, syncFd, joined } = spawnInCgroup(native, plan.bytes, cgroup);
@@ -153,6 +155,13 @@ class Launch {
     this.g.logger?.debug?.(`create ${o.id}: rootfs ready, init waits on exec.fifo`);
     native.close(syncFd);
     this.syncFd = -1;
+    if (o.pidfdSocket) {
+      try {
+        native.sendPidfd(path.resolve(o.pidfdSocket), this.init);
+      } catch (e) {
+        throw new TsrunError(`--pidfd-socket: ${(e as Error).message}`, { code: ErrorCode.Usage });
+      }
+    }
     if (o.pidFile) writePidFile(o.pidFile, this.init);
   }
 

@@ -7,8 +7,8 @@
 import { openCgroup, type OomWatch, type Stats } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
 import { initAlive } from '../linux/proc';
-import type { RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
+import type { RuntimeOptions } from './options';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -54,6 +54,7 @@ export async function events(g: RuntimeOptions, id: string, o: EventsOptions, em
     return;
   }
   const watch: OomWatch | null = mgr.oomWatch();
+  g.logger?.debug?.(`events ${id}: stats every ${o.intervalMs} ms, OOM notifications ${watch ? `from cgroup ${rec.cgroup.mode}` : 'unavailable (no memory controller)'}`);
   try {
     let nextStats = Date.now() + o.intervalMs;
     for (;;) {

@@ -2,17 +2,19 @@
 // and the cgroup of the init, then gets the same process setup as the init (user, caps,
 // rlimits, cwd...). Foreground: wait for it and return its exit code; --detach: leave it.
 import * as path from 'node:path';
-import { openCgroup } from '../linux/cgroups';
+import { joinCgroupDirs, openCgroup, subCgroupTargets } from '../linux/cgroups';
 import { buildExecPlan } from '../linux/plan';
-import { childError, exitCodeOf, loadNative, SYNC } from '../native/shim';
+import { childError, exitCodeOf, loadNative, type Native, SYNC } from '../native/shim';
+import { ConsoleReceiver, proxyTerminal } from './tty-proxy';
+import type { ContainerRecord } from './record';
 import type { Process } from '../oci/types';
-import { TsrunError, fsError } from '../common/errors';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { parseJson } from '../oci/load';
 import { checkExecProcess } from '../oci/semantic';
 import { validateProcess } from '../oci/validate';
 import { readJsonFile } from '../common/read-input';
 import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
-import type { Logger, ProcessIo, RuntimeOptions } from './options';
+import type { LaunchDeps, Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
 import { deriveStatus, seccompListenerState } from './status';
 import { Store } from './store';
@@ -27,36 +29,71 @@ export interface ExecOptions {
   detach?: boolean;
   preserveFds?: number;
   io?: ProcessIo;
+  /** runc 1.2's --pidfd-socket: a unix socket that receives a pidfd of the new process. */
+  pidfdSocket?: string;
+  /** runc's --ignore-paused (exec into a paused container): refused with a clear error. */
+  ignorePaused?: boolean;
+  /** runc's --cgroup: [<controller>:]<path> sub-cgroups of the container's to join instead. */
+  cgroups?: string[];
 }
 
-export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
+export async function exec(g: RuntimeOptions, o: ExecOptions, deps: LaunchDeps = {}): Promise<number> {
   const store = new Store(g.root);
   const rec = store.load(o.id);
   const status = deriveStatus(rec, store);
+  if (status === 'paused' && o.ignorePaused) {
+    // runc lets the process join the frozen cgroup, where it freezes before its execve;
+    // tsrun would wait on it with no way to report. Refuse instead of hanging.
+    throw new TsrunError(`exec --ignore-paused: container ${o.id} is paused and tsrun does not exec into a frozen cgroup; resume it first`, { code: ErrorCode.BadStatus });
+  }
   requireStatus('exec', status, o.id);
   if (!o.process.args?.length) throw new TsrunError('exec: no command given (args must not be empty)');
   if (o.preserveFds) checkPreservedFds(o.preserveFds, `--preserve-fds ${o.preserveFds}`);
   if (o.consoleSocket) checkSocket(o.consoleSocket);
-  const native = loadNative();
+  if (o.pidfdSocket) checkSocket(o.pidfdSocket, '--pidfd-socket');
+  const native = deps.native ?? loadNative();
+  // A terminal without --console-socket: tsrun takes the pty master and proxies it to the
+  // caller's terminal in the foreground, as `run` does (and runc's exec -t).
+  if (o.process.terminal && !o.consoleSocket) {
+    if (o.detach) throw new TsrunError('cannot allocate a terminal for a detached process without --console-socket');
+    if (!o.io?.terminal) throw new TsrunError('process.terminal is true: a console socket or the caller\'s terminal streams (io.terminal) are required', { code: ErrorCode.Usage });
+    const receiver = new ConsoleReceiver(native);
+    try {
+      return await execProcess(g, o, rec, native, deps, receiver);
+    } finally {
+      receiver.close();
+    }
+  }
+  return execProcess(g, o, rec, native, deps);
+}
+
+async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerRecord, native: Native, deps: LaunchDeps, receiver?: ConsoleReceiver): Promise<number> {
+  const streams = receiver ? o.io!.terminal!() : undefined;
+  // The pty starts with the caller's window size: the process may ask before the proxy runs.
+  if (streams?.output.isTTY) o = { ...o, process: { ...o.process, consoleSize: { height: streams.output.rows, width: streams.output.columns } } };
   const warnings: string[] = [];
   const plan = buildExecPlan({
     id: o.id,
     initPid: rec.pid,
     namespaces: (rec.config.linux?.namespaces ?? []).map((n) => n.type),
     process: o.process,
-    consoleSocket: o.consoleSocket && path.resolve(o.consoleSocket),
+    consoleSocket: receiver?.socketPath ?? (o.consoleSocket && path.resolve(o.consoleSocket)),
     noNewKeyring: true,
     preserveFds: o.preserveFds ?? 0,
     seccomp: rec.config.linux?.seccomp,
     warnings,
   });
   for (const msg of warnings) g.logger?.warn(msg);
-  const cgroup = rec.cgroup ? openCgroup(rec.cgroup) : null;
+  const cgroup = rec.cgroup ? (deps.openCgroup ?? openCgroup)(rec.cgroup) : null;
+  if (o.cgroups?.length && !rec.cgroup) throw new TsrunError('exec --cgroup: the container has no cgroup');
+  // Checked before anything starts (runc only finds out when it writes cgroup.procs).
+  const subCgroups = o.cgroups?.length && rec.cgroup ? subCgroupTargets(rec.cgroup, o.cgroups) : null;
   g.logger?.debug?.(`exec ${o.id}: joining the namespaces of init pid ${rec.pid} to run ${JSON.stringify(o.process.args)}`);
-  const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, cgroup);
+  const { pid: stage1, syncFd, joined } = spawnInCgroup(native, plan, subCgroups ? null : cgroup);
   let child = 0;
   try {
-    if (cgroup && !joined) cgroup.apply(stage1);
+    if (subCgroups) joinCgroupDirs(subCgroups, stage1);
+    else if (cgroup && !joined) cgroup.apply(stage1);
     native.send(syncFd, SYNC.GO);
     const m = native.recv(syncFd, 30_000);
     if (!m || m.type !== SYNC.INIT_PID) throw m?.type === SYNC.ERROR ? childError(m) : new TsrunError('exec: joining the container failed');
@@ -67,6 +104,13 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     const ready = native.recv(syncFd, 30_000);
     if (!ready || ready.type !== SYNC.READY) {
       throw ready?.type === SYNC.ERROR ? childError(ready) : new TsrunError('exec: the process died before exec');
+    }
+    if (o.pidfdSocket) {
+      try {
+        native.sendPidfd(path.resolve(o.pidfdSocket), child);
+      } catch (e) {
+        throw new TsrunError(`--pidfd-socket: ${(e as Error).message}`, { code: ErrorCode.Usage });
+      }
     }
     g.logger?.debug?.(`exec ${o.id}: process pid ${child} set up, exec'ing`);
   } catch (err) {
@@ -85,10 +129,16 @@ export async function exec(g: RuntimeOptions, o: ExecOptions): Promise<number> {
     }
   }
   if (o.detach) return 0;
+  // The init sent the master while setting up, before it reported ready.
+  const tty = receiver && streams ? proxyTerminal(native, receiver.receive(), streams) : undefined;
   const stopForwarding = o.io?.forwardSignals?.(child) ?? noop;
   try {
-    return exitCodeOf(await native.waitAsync(child));
+    const status = await native.waitAsync(child);
+    // Let the last output through: the master reports EOF/EIO once the slave side is gone.
+    if (tty) await Promise.race([tty.done, new Promise((r) => setTimeout(r, 1000))]);
+    return exitCodeOf(status);
   } finally {
+    tty?.stop();
     stopForwarding();
   }
 }

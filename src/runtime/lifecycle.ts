@@ -4,7 +4,7 @@
 import { ErrorCode, TsrunError } from '../common/errors';
 import type { Status } from '../oci/types';
 
-export type Operation = 'start' | 'delete' | 'kill' | 'exec' | 'pause' | 'resume' | 'update' | 'events';
+export type Operation = 'start' | 'delete' | 'kill' | 'exec' | 'pause' | 'resume' | 'update' | 'events' | 'checkpoint';
 
 interface Rule {
   allowed: readonly Status[];
@@ -25,7 +25,9 @@ export const LIFECYCLE: Readonly<Record<Operation, Rule>> = {
   exec: { allowed: ['created', 'running'], refusal: (s) => `cannot exec in a ${s} container` },
   pause: { allowed: ['created', 'running'], refusal: () => 'container not running' },
   resume: { allowed: ['paused'], refusal: () => 'container not paused' },
+  // A paused container can be updated (the freezer is left alone) and watched.
   update: { allowed: ['creating', 'created', 'running', 'paused'], refusal: () => 'container not running' },
+  checkpoint: { allowed: ['running', 'paused'], refusal: () => 'container is not running' },
   events: { allowed: ['creating', 'created', 'running', 'paused'], refusal: (_s, id) => `container with id ${id} is not running` },
 };
 

@@ -1,4 +1,6 @@
 // Options shared by the CLI and the library entry points.
+import type { CgroupManager, CgroupOptions, CgroupRef } from '../linux/cgroups/types';
+import type { Native } from '../native/shim';
 
 /** Where the library's warnings go: it never prints. The CLI passes its --log writer. */
 export interface Logger {
@@ -43,6 +45,19 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   /** Number of fds after stdio (3..3+n-1) passed to the container (default 0). */
   preserveFds?: number;
+  /** runc 1.2's --pidfd-socket: a unix socket that receives a pidfd of the init once created. */
+  pidfdSocket?: string;
+}
+
+/**
+ * What create/exec launch with. Defaults: the real shim (loaded on first use) and the
+ * host's cgroups; unit tests pass fakes (test/helpers/fake-native.ts) to drive the
+ * parent's side of the sync protocol and its clean-up paths without root.
+ */
+export interface LaunchDeps {
+  native?: Native;
+  newCgroup?: (opts: CgroupOptions) => CgroupManager;
+  openCgroup?: (ref: CgroupRef) => CgroupManager;
 }
 
 /** The caller's terminal, for `run` of a container with process.terminal and no console socket. */

@@ -7,15 +7,15 @@ import type { Native } from '../native/shim';
 import { mark } from '../common/timing';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 
-/** --console-socket must name an existing unix socket. */
-export function checkSocket(p: string): void {
+/** --console-socket (or --pidfd-socket) must name an existing unix socket. */
+export function checkSocket(p: string, flag = '--console-socket'): void {
   let st: fs.Stats;
   try {
     st = fs.statSync(p);
   } catch (err) {
-    throw fsError(`--console-socket ${p}`, err, ErrorCode.Usage);
+    throw fsError(`${flag} ${p}`, err, ErrorCode.Usage);
   }
-  if (!st.isSocket()) throw new TsrunError(`--console-socket ${p}: not a unix socket`, { code: ErrorCode.Usage });
+  if (!st.isSocket()) throw new TsrunError(`${flag} ${p}: not a unix socket`, { code: ErrorCode.Usage });
 }
 
 /** Written atomically (temp file + rename) and only once the process exists: callers poll for

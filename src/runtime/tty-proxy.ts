@@ -11,6 +11,7 @@ export class ConsoleReceiver {
   readonly socketPath: string;
   private readonly dir: string;
   private readonly listenFd: number;
+  private closed = false;
 
   constructor(private native: Native) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-console-'));
@@ -28,6 +29,8 @@ export class ConsoleReceiver {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.native.close(this.listenFd);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -41,6 +44,8 @@ export function proxyTerminal(native: Native, master: number, io: TerminalStream
     if (stdout.isTTY) native.setWinsize(master, stdout.rows, stdout.columns);
   };
   if (raw) stdin.setRawMode(true);
+  // setRawMode(false) restores the whole saved termios, OPOST included.
+  if (raw && stdout.isTTY) native.rawOutput((stdout as { fd?: number }).fd ?? 1);
   resize();
   stdout.on('resize', resize);
   const onInput = (d: Buffer) => {

@@ -8,9 +8,8 @@ import * as fs from 'node:fs';
 import { openCgroup } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
 import type { LinuxResources } from '../oci/types';
-import type { Logger } from './options';
-import type { RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
+import type { Logger, RuntimeOptions } from './options';
 import { deriveStatus } from './status';
 import { Store } from './store';
 
@@ -74,7 +73,6 @@ export function ramInBytes(flag: string, v: string): number {
 
 /** The update request that runc builds from its flags. */
 export function requestFromFlags(f: UpdateFlags, logger?: Logger): UpdateRequest {
-  const logWarn = (m: string) => logger?.warn(m);
   const r: LinuxResources = {};
   const cpu: NonNullable<LinuxResources['cpu']> = {};
   const mem: NonNullable<LinuxResources['memory']> = {};
@@ -97,7 +95,7 @@ export function requestFromFlags(f: UpdateFlags, logger?: Logger): UpdateRequest
   for (const [flag, v] of [['kernel-memory', f.kernelMemory], ['kernel-memory-tcp', f.kernelMemoryTcp]] as const) {
     if (!v) continue;
     ramInBytes(flag, v);
-    logWarn(`--${flag}: kernel memory settings are ignored (obsolete; not set by runc 1.1 either)`);
+    logger?.warn(`--${flag}: kernel memory settings are ignored (obsolete; not set by runc 1.1 either)`);
   }
   if (f.pidsLimit !== undefined) {
     const p = intFlag('pids-limit', f.pidsLimit);
@@ -110,7 +108,6 @@ export function requestFromFlags(f: UpdateFlags, logger?: Logger): UpdateRequest
 
 /** `--resources FILE|-`: a LinuxResources document (the other flags are then ignored, as in runc). */
 export function requestFromFile(file: string, logger?: Logger): UpdateRequest {
-  const logWarn = (m: string) => logger?.warn(m);
   let text: string;
   try {
     text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
@@ -127,7 +124,7 @@ export function requestFromFile(file: string, logger?: Logger): UpdateRequest {
   const r = doc as LinuxResources;
   checkTypes(r, file);
   // runc cannot change device rules after create and silently skips them; say so instead.
-  if (r.memory?.kernel) logWarn(`--resources ${file}: memory.kernel is ignored (obsolete kernel memory limit; runc 1.1 ignores it too)`);
+  if (r.memory?.kernel) logger?.warn(`--resources ${file}: memory.kernel is ignored (obsolete kernel memory limit; runc 1.1 ignores it too)`);
   if (r.devices !== undefined) throw new TsrunError(`--resources ${file}: devices cannot be updated (device rules are fixed at create)`);
   return { resources: r };
 }
@@ -240,7 +237,8 @@ export async function update(g: RuntimeOptions, id: string, req: UpdateRequest):
     // Unlimited memory with swap not given: unlimited swap too (runc's rule for v1 compatibility).
     if (ch.memory?.limit === -1 && ch.memory.swap === undefined) ch.memory.swap = -1;
     const merged = merge(before, ch);
-    const mgr = openCgroup(rec.cgroup, { rootless: g.rootless });
+    const mgr = openCgroup(rec.cgroup, { rootless: g.rootless ?? process.geteuid?.() !== 0 });
+    g.logger?.debug?.(`update ${id}: writing ${JSON.stringify(toWrite(ch, merged))} to cgroup ${rec.cgroup.path}`);
     try {
       mgr.set(toWrite(ch, merged));
     } catch (e) {

@@ -258,6 +258,18 @@ describe.skipIf(skip)('container features', () => {
     expect(cgroupDirs(b.cgroupsPath)).toEqual([]);
   });
 
+  it('a non-root process owns its stdio, as with runc: it can reopen /dev/stdout', async () => {
+    // The caller's pipes are root's (mode 0600); runc hands them to process.user.uid before it
+    // changes user, and images rely on it (`echo > /dev/stdout`, logs symlinked to it).
+    // (>>: the harness gives tsrun files, not pipes; docker.test.ts covers the shim's pipes.)
+    const r = await sh('stat -L -c "%u %g" /proc/self/fd/1; echo hi >> /dev/stdout && echo err >> /dev/stderr', (c) => {
+      c.process.user = { uid: 1000, gid: 1000 };
+    });
+    expect(r.stderr).toBe('err\n');
+    expect(r.stdout).toBe(`1000 ${process.getgid!()}\nhi\n`); // the group is left as it was
+    expect(r.code).toBe(0);
+  });
+
   it('run with process.terminal and no --console-socket holds the pty itself, like runc', async () => {
     const b = await s.bundle('runtty', { args: ['sh', '-c', 'tty; stty size; read line; echo "got $line"; exit 6'] });
     s.editConfig(b, (c) => (c.process.terminal = true));
@@ -306,6 +318,25 @@ describe.skipIf(skip)('container features', () => {
     s.ok(['start', id]);
     await new Promise((r) => recv.on('exit', r));
     expect(out.replace(/\r/g, '')).toBe('listening\n/dev/pts/0\n33 77\nc\n');
+    s.ok(['delete', '--force', id]);
+  });
+
+  it('a non-root process owns its pty from --console-socket (uid), the tty group stays', async () => {
+    const b = await s.bundle('ttyuser', { args: ['sh', '-c', 'stat -c "%u %g" $(tty); id -u'] });
+    s.editConfig(b, (c) => {
+      c.process.terminal = true;
+      c.process.user = { uid: 1000, gid: 1000 };
+    });
+    const sock = path.join(s.tmp, 'console-user.sock');
+    const recv = spawn('python3', [path.join(__dirname, '../helpers/recvtty.py'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    recv.stdout.on('data', (d) => (out += d));
+    await waitFor(() => out.includes('listening'));
+    const id = s.id('ttyuser');
+    s.ok(['create', '--bundle', b.dir, '--console-socket', sock, id]);
+    s.ok(['start', id]);
+    await new Promise((r) => recv.on('exit', r));
+    expect(out.replace(/\r/g, '')).toBe('listening\n1000 5\n1000\n');
     s.ok(['delete', '--force', id]);
   });
 });

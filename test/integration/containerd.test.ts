@@ -123,6 +123,8 @@ describe.skipIf(skip)('containerd', () => {
       const ex = ctr(['task', 'exec', '--exec-id', 'e1', '--user', '65534', '--cwd', '/tmp', id, 'sh', '-c', 'echo "$FOO"; id -u; pwd; cat /proc/1/cmdline']);
       expect(ex).toMatchObject({ code: 0, stdout: 'bar baz\n65534\n/tmp\nsleep\u00001000\u0000', stderr: '' });
       expect(ctr(['task', 'exec', '--exec-id', 'e2', id, 'sh', '-c', 'exit 5']).code).toBe(5);
+      // A non-root user owns its stdio pipes: it can reopen /dev/stdout, as with runc.
+      expect(ctr(['task', 'exec', '--exec-id', 'e4', '--user', '65534', id, 'sh', '-c', 'echo x > /dev/stdout']).stdout).toBe('x\n');
       // ctr wants a terminal of its own for -t: give it one with script(1).
       const line = [CTR, '--address', SOCK, '--namespace', NS, 'task', 'exec', '-t', '--exec-id', 'e3', id, 'sh', '-c', 'tty; sleep 1']
         .map((a) => `'${a}'`).join(' ');

@@ -79,6 +79,8 @@ describe.skipIf(skip)('docker', () => {
       const r = docker(['run', '--rm', ...R, IMAGE, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
       expect(r).toMatchObject({ code: 3, stdout: 'out\n', stderr: 'err\n' });
       expect(docker(['run', '--rm', ...R, IMAGE, 'true']).code).toBe(0);
+      const user = docker(['run', '--rm', ...R, '-u', '1000:1000', IMAGE, 'sh', '-c', 'id -u; echo to-stdout > /dev/stdout; echo to-stderr > /dev/stderr']);
+      expect(user).toMatchObject({ code: 0, stdout: '1000\nto-stdout\n', stderr: 'to-stderr\n' });
       // The runtime Docker used is the one asked for; an init killed by a signal (the
       // runtime's kill) exits 128 + 9.
       const c = detached();
@@ -108,6 +110,9 @@ describe.skipIf(skip)('docker', () => {
       expect(docker(['exec', c, 'cat', '/proc/1/cmdline']).stdout).toBe('sleep\u00001000\u0000');
       const tty = docker(['exec', '-t', c, 'sh', '-c', 'tty; stat -c %U /proc/self/fd/0']);
       expect(tty.stdout).toMatch(/^\/dev\/pts\/\d+\r\nroot\r\n$/);
+      // A non-root user owns its pty and its pipes (it can reopen /dev/stdout), as runc does.
+      expect(docker(['exec', '-t', '-u', '65534', c, 'sh', '-c', 'stat -c "%u %g" $(tty)']).stdout).toBe('65534 5\r\n');
+      expect(docker(['exec', '-u', '65534', c, 'sh', '-c', 'echo via-dev-stdout > /dev/stdout']).stdout).toBe('via-dev-stdout\n');
       expect(docker(['exec', c, 'sh', '-c', 'exit 5']).code).toBe(5);
       expect(docker(['rm', '-f', c]).code).toBe(0);
     });

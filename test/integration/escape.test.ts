@@ -3,6 +3,7 @@
 // Races run against a racer process that loops until stopped, for a bounded number of
 // creates; every create must either fail closed or produce a container that is intact.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,9 @@ beforeAll(() => {
   racerBin = path.join(s.tmp, 'racer');
   const r = spawnSync('cc', ['-O2', '-o', racerBin, path.join(__dirname, '../helpers/racer.c')], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cc racer.c failed: ${r.stderr}`);
+  // The class 1 payload runs inside busybox containers: static.
+  const w = spawnSync('cc', ['-O2', '-static', '-o', path.join(s.tmp, 'exe-writer'), path.join(__dirname, '../helpers/exe-writer.c')], { encoding: 'utf8' });
+  if (w.status !== 0) throw new Error(`cc -static exe-writer.c failed: ${w.stderr}`);
 });
 
 afterAll(async () => {
@@ -266,7 +270,7 @@ describe.skipIf(skip)('escape classes', () => {
     }
   });
 
-  it('2: a created init holds no fd of tsrun\'s (host cgroup files, sockets, epoll): only stdio and exec.fifo', async () => {
+  it('2: a created init holds no fd of tsrun\'s (host cgroup files, sockets, epoll): only stdio, exec.fifo and its own procfs', async () => {
     const b = await s.bundle('initfds', { args: ['true'] });
     const id = s.id('initfds');
     s.create(id, b);
@@ -275,7 +279,12 @@ describe.skipIf(skip)('escape classes', () => {
     // exec.fifo is the init's own (O_PATH, opened by stage 1). An fd this test process
     // holds itself (vitest's) is not tsrun's; it is closed at the init's execve anyway.
     const ours = (n: number, l: string) => fs.existsSync(`/proc/self/fd/${n}`) && fs.readlinkSync(`/proc/self/fd/${n}`) === l;
-    const extra = fds.filter(([n, l]) => n > 2 && l !== path.join(s.stateDir(id), 'exec.fifo') && !ours(n, l));
+    // The container's own procfs (the init reopens exec.fifo through it): not the host's.
+    const ownProc = (n: number) => {
+      const st = fs.statSync(`/proc/${pid}/fd/${n}`);
+      return st.ino === 1 && st.dev !== fs.statSync('/proc').dev;
+    };
+    const extra = fds.filter(([n, l]) => n > 2 && l !== path.join(s.stateDir(id), 'exec.fifo') && !ours(n, l) && !ownProc(n));
     expect(extra).toEqual([]);
     s.ok(['delete', '--force', id]);
   });
@@ -355,5 +364,37 @@ describe.skipIf(skip)('escape classes', () => {
     }
     const st = fs.statSync(secret);
     expect([(st.mode & 0o7777).toString(8), st.uid, st.gid]).toEqual(['600', 4242, 4242]);
+  });
+
+  // ---- class 1: CVE-2019-5736, writing the runtime binary through /proc/<pid>/exe ----
+  it('1: a container with CAP_SYS_PTRACE cannot write the tsrun binary through /proc/<pid>/exe of the created init or of exec\'d processes', async () => {
+    const sha = () => createHash('sha256').update(fs.readFileSync(BIN)).digest('hex');
+    const before = sha();
+    const b = await s.bundle('exe', { args: ['sleep', '100'] });
+    s.editConfig(b, (c) => {
+      for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_SYS_PTRACE');
+    });
+    fs.copyFileSync(path.join(s.tmp, 'exe-writer'), path.join(b.dir, 'rootfs/exe-writer'));
+    fs.chmodSync(path.join(b.dir, 'rootfs/exe-writer'), 0o755);
+    const log = path.join(b.host, 'log');
+    const id = s.id('exe');
+    try {
+      s.create(id, b);
+      // The attacker joins the created (not started) container: pid 1 is tsrun's init.
+      s.ok(['exec', '-d', id, '/exe-writer', '/m/log']); // config.process has CAP_SYS_PTRACE
+      expect(await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('scanning'), 10_000)).toBe(true);
+      await sleep(300);
+      // Now every exec'd process passes through the container's pid namespace as a copy of
+      // the runtime before it execs its program: the attacker races for that window.
+      s.start(id);
+      const end = Date.now() + 20_000;
+      for (let i = 0; i < 40 && Date.now() < end; i++) s.ok(['exec', id, 'true']);
+    } finally {
+      s.rt(['delete', '--force', id]);
+    }
+    const seen = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+    expect(seen).toMatch(/^holding pid 1 exe /m); // the attacker did reach the init's exe
+    expect(seen).not.toContain('WROTE');
+    expect(sha()).toBe(before);
   });
 });

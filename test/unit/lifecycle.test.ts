@@ -47,6 +47,7 @@ describe('lifecycle table', () => {
       resume: { creating: 'container not paused', created: 'container not paused', running: 'container not paused', paused: 'ok', stopped: 'container not paused' },
       update: { creating: 'ok', created: 'ok', running: 'ok', paused: 'ok', stopped: 'container not running' },
       events: { creating: 'ok', created: 'ok', running: 'ok', paused: 'ok', stopped: 'container with id c1 is not running' },
+      checkpoint: { creating: 'container is not running', created: 'container is not running', running: 'ok', paused: 'ok', stopped: 'container is not running' },
     });
   });
 });

@@ -6,6 +6,7 @@ import type { Device, LinuxResources } from '../../oci/types';
 import { TsrunError } from '../../common/errors';
 import { CGROUP_ROOT, UNIFIED_HYBRID, V1_CONTROLLERS, detectMode, hostHierarchies, ownCgroups, type Hierarchy } from './host';
 import { dirIn, innerPath } from './paths';
+import { writeCg } from './fsutil';
 import type { CgroupManager, CgroupOptions, CgroupRef, ManagerExtras } from './types';
 import { V1Manager } from './v1';
 import { V2Manager } from './v2';
@@ -132,3 +133,55 @@ export function killAll(mgr: CgroupManager, signal: NodeJS.Signals | number): vo
     if (froze || (wasFrozen && isKill)) mgr.thaw();
   }
 }
+
+/**
+ * `exec --cgroup`: runc's [<controller>:]<path> list, resolved to the directory the process
+ * joins in each of the container's hierarchies (its own where the list says nothing). A
+ * path names an existing sub-cgroup of the container's; a controller can only be named on
+ * v1/hybrid hosts. Errors are thrown before anything is started.
+ */
+export function subCgroupTargets(ref: CgroupRef, specs: readonly string[]): Array<{ ctrl: string; dir: string }> {
+  let all: string | undefined;
+  const byCtrl = new Map<string, string>();
+  const known = new Set(Object.keys(ref.dirs).flatMap((k) => k.split(',')));
+  for (const s of specs) {
+    const parts = s.split(':');
+    if (parts.length > 2) throw new TsrunError(`invalid --cgroup argument: ${s}`);
+    // As runc: a path without a controller applies to all, so it must be the only one.
+    if (parts.length === 1 && specs.length > 1) throw new TsrunError(`invalid --cgroup argument: ${s} (missing <controller>: prefix)`);
+    const [ctrls, sub] = parts.length === 1 ? ['', s] : parts;
+    const clean = path.posix.normalize(sub);
+    if (!sub || path.posix.isAbsolute(sub) || clean === '.' || clean === '..' || clean.startsWith('../')) {
+      throw new TsrunError(`exec --cgroup ${s}: ${JSON.stringify(sub)} is not a sub cgroup path`);
+    }
+    if (!ctrls) {
+      all = clean;
+      continue;
+    }
+    if (ref.mode === 'v2') throw new TsrunError(`exec --cgroup ${s}: a controller cannot be named on a cgroup v2 host (use --cgroup ${sub})`);
+    for (const ctrl of ctrls.split(',')) {
+      if (!known.has(ctrl)) throw new TsrunError(`exec --cgroup ${s}: unknown controller ${ctrl}`);
+      byCtrl.set(ctrl, clean);
+    }
+  }
+  const byDir = new Map<string, string[]>();
+  for (const [ctrl, dir] of Object.entries(ref.dirs)) byDir.set(dir, [...(byDir.get(dir) ?? []), ctrl]);
+  const out: Array<{ ctrl: string; dir: string }> = [];
+  for (const [dir, ctrls] of byDir) {
+    // Co-mounted controllers share one directory, so they must share one path.
+    const subs = new Set(ctrls.flatMap((c) => c.split(',')).flatMap((c) => byCtrl.get(c) ?? []));
+    if (subs.size > 1) throw new TsrunError(`exec --cgroup: ${ctrls.join(',')} share ${dir} but were given different paths`);
+    const sub = [...subs][0] ?? all;
+    out.push({ ctrl: ctrls.join(','), dir: sub ? path.join(dir, sub) : dir });
+  }
+  for (const t of out) {
+    if (!fs.existsSync(path.join(t.dir, 'cgroup.procs'))) throw new TsrunError(`exec --cgroup: cgroup ${t.dir} does not exist`);
+  }
+  return out;
+}
+
+/** Move pid into the directories subCgroupTargets chose. */
+export function joinCgroupDirs(targets: ReadonlyArray<{ ctrl: string; dir: string }>, pid: number): void {
+  for (const t of targets) writeCg(t.dir, 'cgroup.procs', String(pid), t.ctrl);
+}
+
