@@ -147,8 +147,8 @@ class Launch {
     const inner = { ...rec, pid: nsPid(this.init) };
     const inside = [HOOKS.createContainer.status, HOOKS.startContainer.status].map((s) => JSON.stringify(toState(inner, s)));
     // Third: what a seccomp listener gets with the notify fd (runc sends "creating").
-    const listener = seccompListenerState(rec, this.init, 'creating');
-    native.send(syncFd, SYNC.GO, Buffer.from(`${inside[0]}\0${inside[1]}\0${listener}\0`));
+    const listener = (spec.linux?.seccomp as { listenerPath?: string } | undefined)?.listenerPath ? `${seccompListenerState(rec, this.init, 'creating')}\0` : '';
+    native.send(syncFd, SYNC.GO, Buffer.from(`${inside[0]}\0${inside[1]}\0${listener}`));
     const m = this.receive('setting up the container');
     mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);
