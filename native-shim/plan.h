@@ -67,6 +67,9 @@ enum plan_op {
 	                          mount_setattr(AT_RECURSIVE) for runc's recursive "r*" options */
 	OP_IDMAP_USERNS = 46, /* stage 1, before any namespace: s0 uid_map, s1 gid_map text; n0 slot:
 	                         make a user namespace with those maps for an id-mapped mount */
+	OP_SECCOMP_LISTENER = 47, /* stage 1, before any namespace: s0 linux.seccomp.listenerPath. Connect to
+	                             it; once the filter is loaded (SECCOMP_FILTER_FLAG_NEW_LISTENER) its
+	                             fd goes there with the state JSON the parent sent (third payload string) */
 	OP_END = 99,
 };
 

@@ -65,6 +65,8 @@ static int console_fd = -1;
 static int report_fd = -1;  /* after `start`: the exec.fifo write end, read by `tsrun start` */
 static char payload[65536]; /* from the parent: "<creating state>\0<created state>\0" */
 static const char *hook_state[3];
+static const char *listener_state; /* third payload string: for the seccomp listener */
+static int listener_fd = -1;       /* connected to linux.seccomp.listenerPath by stage 1 */
 static const uint8_t *start_hooks[MAX_HOOKS];
 static int n_start_hooks;
 static char **list_a, **list_b;   /* the process's argv and envp */
@@ -246,6 +248,9 @@ static void wait_go(void)
 		hook_state[2] = payload + strlen(payload) + 1;
 		if (hook_state[2] >= payload + len)
 			hook_state[2] = payload;
+		listener_state = hook_state[2] + strlen(hook_state[2]) + 1;
+		if (listener_state >= payload + len)
+			listener_state = NULL;
 	}
 }
 
@@ -1130,12 +1135,37 @@ static void read_seccomp(const struct op *o)
 	seccomp_flags = o->n[0];
 }
 
+/* Hand the notify fd to the seccomp listener with the state JSON, as runc does: one
+ * message, the JSON as data and the fd as SCM_RIGHTS. */
+static void send_listener(int notify_fd)
+{
+	const char *state = listener_state ? listener_state : "{}";
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)state, .iov_len = strlen(state) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
+	if (listener_fd < 0)
+		fail("seccomp notify fd: no listener connection", "", EBADF);
+	if (sendmsg(listener_fd, &msg, MSG_NOSIGNAL) < 0)
+		fail("send seccomp notify fd to the listener", "", errno);
+	close(notify_fd);
+	close(listener_fd);
+	listener_fd = -1;
+}
+
 static void load_seccomp(void)
 {
 	struct sock_fprog prog = { .len = seccomp_len, .filter = seccomp_prog };
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, seccomp_flags, &prog) < 0)
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, seccomp_flags, &prog);
+	if (r < 0)
 		fail("load seccomp filter", "", errno);
 	seccomp_len = 0;
+	if (seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+		send_listener((int)r);
 }
 
 static void __attribute__((noreturn)) do_exec(const struct op *o)
@@ -1385,6 +1415,16 @@ static int early_op(const struct op *o)
 		if (fifo_fd < 0)
 			fail("open exec fifo", o->s[0], errno);
 		return 1;
+	case OP_SECCOMP_LISTENER: {
+		struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
+		if (strlen(o->s[0]) >= sizeof sa.p)
+			fail("seccomp listener path too long:", o->s[0], ENAMETOOLONG);
+		strcpy(sa.p, o->s[0]);
+		listener_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (listener_fd < 0 || connect(listener_fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+			fail("connect to seccomp listener", o->s[0], errno);
+		return 1;
+	}
 	case OP_CONSOLE_CONNECT: {
 		struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
 		if (strlen(o->s[0]) >= sizeof sa.p)

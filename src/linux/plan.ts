@@ -10,7 +10,7 @@ import { TsrunError } from '../common/errors';
 import { CAPABILITIES, capMask } from './capabilities';
 import { MS, parseMountOptions, type ParsedMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
-import { compileSeccomp } from './seccomp';
+import { compileSeccomp, SECCOMP_FILTER_FLAG_NEW_LISTENER } from './seccomp';
 import { hostHierarchies, ownCgroups } from './cgroups/host';
 import { dirIn } from './cgroups/paths';
 import type { CgroupRef } from './cgroups/types';
@@ -145,6 +145,7 @@ export function buildPlan(input: PlanInput, host: HostFacts = probeHost(input.sp
   // reach them), then namespaces ----
   w.op(OP.OPEN_FIFO, [], [input.fifoPath]);
   addConsoleConnect(w, proc, input.consoleSocket);
+  addSeccompListener(w, linux.seccomp);
   const idmapSlots = addIdmapUserns(w, spec);
   const joinUser = namespaces.find((n) => n.type === 'user' && n.path);
   if (joinUser) w.op(OP.SETNS, [CLONE_FLAGS.user], [joinUser.path!]);
@@ -364,6 +365,7 @@ export interface ExecPlanInput {
 export function buildExecPlan(input: ExecPlanInput, host: HostFacts = probeHost({ process: input.process }, '')): Buffer {
   const w = new PlanWriter();
   addConsoleConnect(w, input.process, input.consoleSocket);
+  addSeccompListener(w, input.seccomp);
   const order = [...input.namespaces].sort((a, b) => Number(b === 'user') - Number(a === 'user'));
   for (const t of order) w.op(OP.SETNS, [CLONE_FLAGS[t]], [`/proc/${input.initPid}/ns/${NS_FILES[t]}`]);
   w.op(OP.CLONE_INIT);
@@ -373,6 +375,14 @@ export function buildExecPlan(input: ExecPlanInput, host: HostFacts = probeHost(
   }
   addProcess(w, input.process, { id: input.id, noNewKeyring: input.noNewKeyring, preserveFds: input.preserveFds, exec: true, seccomp: input.seccomp, warnings: input.warnings }, host);
   return w.build();
+}
+
+/** Stage 1 connects to linux.seccomp.listenerPath (as host root) when a rule notifies. */
+function addSeccompListener(w: PlanWriter, seccomp: unknown): void {
+  const filter = compileSeccomp(seccomp);
+  if (filter && filter.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+    w.op(OP.SECCOMP_LISTENER, [], [(seccomp as { listenerPath: string }).listenerPath]);
+  }
 }
 
 /** Stage 1 connects to --console-socket (as host root) when, and only when, there is a terminal. */

@@ -45,6 +45,8 @@ export const SECCOMP_RET = {
 export const SECCOMP_FILTER_FLAGS: Readonly<Record<string, number>> = {
   SECCOMP_FILTER_FLAG_TSYNC: 1, SECCOMP_FILTER_FLAG_LOG: 2, SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
 };
+/** Set by tsrun when a rule notifies: seccomp() then returns the listener fd. */
+export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
 
 const EPERM = 1;
 const ENOSYS = 38;
@@ -129,11 +131,15 @@ function actionValue(action: unknown, errnoRet: number | undefined, pointer: str
     case 'SCMP_ACT_TRACE': return (SECCOMP_RET.TRACE | (errnoRet ?? EPERM)) >>> 0;
     case 'SCMP_ACT_LOG': return SECCOMP_RET.LOG;
     case 'SCMP_ACT_ALLOW': return SECCOMP_RET.ALLOW;
-    case 'SCMP_ACT_NOTIFY':
-      fail(pointer, 'SCMP_ACT_NOTIFY is not supported by tsrun (no seccomp listener support); use another action');
+    case 'SCMP_ACT_NOTIFY': return SECCOMP_RET.USER_NOTIF;
     default:
       fail(pointer, `unknown seccomp action ${JSON.stringify(action)}`);
   }
+}
+
+function usesNotify(seccomp: Record<string, unknown>): boolean {
+  if (seccomp.defaultAction === 'SCMP_ACT_NOTIFY') return true;
+  return Array.isArray(seccomp.syscalls) && seccomp.syscalls.some((r) => isObj(r) && r.action === 'SCMP_ACT_NOTIFY');
 }
 
 /** Builds the program backwards so that every jump target is already placed when the jump is emitted. */
@@ -425,6 +431,12 @@ export function compileSeccomp(seccomp: unknown, pointer = '/linux/seccomp'): Co
 
   if (a.length > BPF_MAXINSNS) {
     fail(pointer, `the seccomp profile needs ${a.length} BPF instructions, more than the kernel's limit of ${BPF_MAXINSNS}`);
+  }
+  // A notifying filter hands its listener fd to linux.seccomp.listenerPath (plan.ts).
+  if (usesNotify(seccomp)) {
+    if (typeof seccomp.listenerPath !== 'string' || !seccomp.listenerPath) fail(`${pointer}/listenerPath`, 'is required when an action is SCMP_ACT_NOTIFY');
+    if (seccomp.defaultAction === 'SCMP_ACT_NOTIFY') fail(`${pointer}/defaultAction`, 'SCMP_ACT_NOTIFY cannot be the default action (the listener could not be reached: every syscall would wait on it)');
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
   }
   return { filter: a.build(), flags };
 }

@@ -14,7 +14,7 @@ import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './p
 import type { CreateOptions, LaunchDeps, RuntimeOptions } from './options';
 import type { ContainerRecord } from './record';
 import { procStartTime } from '../linux/proc';
-import { toState } from './status';
+import { seccompListenerState, toState } from './status';
 import { Store } from './store';
 import { userName } from '../linux/passwd';
 import { mark } from '../common/timing';
@@ -147,7 +147,9 @@ class Launch {
     // shim hands the two states to createContainer and startContainer hooks.
     const inner = { ...rec, pid: nsPid(this.init) };
     const inside = [HOOKS.createContainer.status, HOOKS.startContainer.status].map((s) => JSON.stringify(toState(inner, s)));
-    native.send(syncFd, SYNC.GO, Buffer.from(`${inside[0]}\0${inside[1]}\0`));
+    // Third: what a seccomp listener gets with the notify fd (runc sends "creating").
+    const listener = (spec.linux?.seccomp as { listenerPath?: string } | undefined)?.listenerPath ? `${seccompListenerState(rec, this.init, 'creating')}\0` : '';
+    native.send(syncFd, SYNC.GO, Buffer.from(`${inside[0]}\0${inside[1]}\0${listener}`));
     const m = this.receive('setting up the container');
     mark('init ready (rootfs built)');
     if (m.type !== SYNC.READY) throw new TsrunError(`unexpected message ${m.type} from the container init`);

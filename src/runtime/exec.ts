@@ -16,7 +16,7 @@ import { readJsonFile } from '../common/read-input';
 import { checkPreservedFds, checkSocket, noop, spawnInCgroup, writePidFile } from './process-io';
 import type { LaunchDeps, Logger, ProcessIo, RuntimeOptions } from './options';
 import { requireStatus } from './lifecycle';
-import { deriveStatus } from './status';
+import { deriveStatus, seccompListenerState } from './status';
 import { Store } from './store';
 
 export interface ExecOptions {
@@ -99,7 +99,8 @@ async function execProcess(g: RuntimeOptions, o: ExecOptions, rec: ContainerReco
     if (!m || m.type !== SYNC.INIT_PID) throw m?.type === SYNC.ERROR ? childError(m) : new TsrunError('exec: joining the container failed');
     child = m.value;
     native.wait(stage1);
-    native.send(syncFd, SYNC.GO);
+    // The payload's third string is what a seccomp listener gets with the notify fd.
+    native.send(syncFd, SYNC.GO, Buffer.from(`\0\0${seccompListenerState(rec, child, 'running')}\0`));
     const ready = native.recv(syncFd, 30_000);
     if (!ready || ready.type !== SYNC.READY) {
       throw ready?.type === SYNC.ERROR ? childError(ready) : new TsrunError('exec: the process died before exec');

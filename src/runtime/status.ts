@@ -36,6 +36,17 @@ export function toState(rec: ContainerRecord, status: Status): State {
   return out;
 }
 
+/**
+ * What a seccomp listener (linux.seccomp.listenerPath) receives with the notify fd, in
+ * runc's shape (its ContainerProcessState): the fd names, the process's host pid, the
+ * listenerMetadata and the container state.
+ */
+export function seccompListenerState(rec: ContainerRecord, pid: number, status: Status): string {
+  const metadata = (rec.config?.linux?.seccomp as { listenerMetadata?: string } | undefined)?.listenerMetadata;
+  const state = toState(rec, status);
+  return JSON.stringify({ ociVersion: state.ociVersion, fds: ['seccompFd'], pid, ...(metadata ? { metadata } : {}), state });
+}
+
 /** What `state()` and `list()` return: the runtime-spec State document, plus the rootfs
  *  and creation time runc's `state` shows and (list only) the owner. */
 export interface ContainerState extends State {

@@ -2,7 +2,7 @@
 // `tsrun spec`, tsrun started from a non-root cgroup, runc's de-facto extensions. Where it
 // makes sense each case runs the same steps with Debian's runc (/usr/sbin/runc) beside
 // tsrun and expects the same outcome; without runc those halves skip with a printed reason.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -395,4 +395,60 @@ describe.skipIf(skip)('mount extensions runc accepts', () => {
       expect(rt(BIN, ['state', name]).code).not.toBe(0);
     }
   });
+});
+
+describe.skipIf(skip)('seccomp notify (linux.seccomp.listenerPath)', () => {
+  const LISTENER = path.join(__dirname, '../helpers/seccomp-listener.py');
+  const EXDEV = 18;
+
+  for (const bin of runtimes) {
+    for (const how of ['run', 'exec'] as const) {
+      it(`${path.basename(bin)} ${how}: the listener gets the notify fd with the state and answers mkdir with EXDEV`, async () => {
+        const dir = fs.mkdtempSync(path.join(s.tmp, 'lst-'));
+        const sock = path.join(dir, 'l.sock');
+        const out = path.join(dir, 'out');
+        const listener = spawn('python3', [LISTENER, sock, out, String(EXDEV)], { stdio: 'ignore' });
+        const name = id('lst');
+        try {
+          for (let i = 0; i < 100 && !fs.existsSync(sock + '.ready'); i++) await new Promise((r) => setTimeout(r, 50));
+          const script = 'mkdir /tmp/x; echo "rc=$?"; test -d /tmp/x && echo made || echo "not made"';
+          const b = specBundle('lst', how === 'run' ? ['sh', '-c', script] : ['sleep', '100'], (c) => {
+            c.root.readonly = false;
+            c.linux.seccomp = {
+              defaultAction: 'SCMP_ACT_ALLOW', listenerPath: sock, listenerMetadata: 'meta-1',
+              architectures: ['SCMP_ARCH_X86_64'],
+              syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }],
+            };
+          });
+          let r: Out;
+          if (how === 'run') {
+            r = rt(bin, ['run', '-b', b, name]);
+          } else {
+            // The init's filter reaches the listener at create/start; exec's process gets its own.
+            expect(rt(bin, ['create', '-b', b, name]).code).toBe(0);
+            expect(rt(bin, ['start', name]).code).toBe(0);
+            r = rt(bin, ['exec', name, 'sh', '-c', script]);
+          }
+          expect(r.stderr).toMatch(/mkdir: can't create directory '\/tmp\/x': Invalid cross-device link/);
+          expect(r.stdout).toBe('rc=1\nnot made\n');
+          const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+          const conns = lines.filter((l) => l.message);
+          expect(conns.length).toBe(how === 'run' ? 1 : 2);
+          const last = conns[conns.length - 1];
+          expect(last.nfds).toBe(1);
+          const { message } = last;
+          expect(Object.keys(message)).toEqual(['ociVersion', 'fds', 'pid', 'metadata', 'state']);
+          expect(message.fds).toEqual(['seccompFd']);
+          expect(message.metadata).toBe('meta-1');
+          expect(message.state).toMatchObject({ id: name, status: how === 'run' ? 'creating' : 'running', bundle: b });
+          expect(message.pid).toBeGreaterThan(1);
+          // mkdir (83) / mkdirat (258) of the process, seen on its connection
+          expect(lines.some((l) => l.conn === last.conn && (l.syscall === 83 || l.syscall === 258))).toBe(true);
+        } finally {
+          rt(bin, ['delete', '-f', name]);
+          listener.kill('SIGKILL');
+        }
+      });
+    }
+  }
 });

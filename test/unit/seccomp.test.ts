@@ -234,12 +234,20 @@ describe('compileSeccomp', () => {
     expect(run(filter, { nr: nr64('kill'), args: [1n, 15n] })).toBe(ERRNO(1));
   });
 
+  it('SCMP_ACT_NOTIFY asks the kernel for a listener fd (SECCOMP_FILTER_FLAG_NEW_LISTENER)', () => {
+    const c = compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/l.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] })!;
+    expect(c.flags & 8).toBe(8);
+    expect(c.filter.includes(Buffer.from([0x00, 0x00, 0xc0, 0x7f]))).toBe(true); // SECCOMP_RET_USER_NOTIF (LE)
+    expect(compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] })!.flags & 8).toBe(0);
+  });
+
   it('reports bad input with a JSON pointer', () => {
     const bad = (c: unknown, msg: string) => expect(() => compileSeccomp(c)).toThrow(msg);
     bad({}, 'config.json: /linux/seccomp/defaultAction: is required');
     bad({ defaultAction: 'SCMP_ACT_NOPE' }, 'config.json: /linux/seccomp/defaultAction: unknown seccomp action "SCMP_ACT_NOPE"');
-    bad({ defaultAction: 'SCMP_ACT_NOTIFY' }, '/linux/seccomp/defaultAction: SCMP_ACT_NOTIFY is not supported');
-    bad({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }, { names: ['x'], action: 'SCMP_ACT_NOTIFY' }] }, '/linux/seccomp/syscalls/1/action: SCMP_ACT_NOTIFY');
+    bad({ defaultAction: 'SCMP_ACT_NOTIFY' }, '/linux/seccomp/listenerPath: is required when an action is SCMP_ACT_NOTIFY');
+    bad({ defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/l.sock' }, '/linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be the default action');
+    bad({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }, { names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }, '/linux/seccomp/listenerPath: is required');
     bad({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_Z80'] }, '/linux/seccomp/architectures/0: unknown seccomp architecture "SCMP_ARCH_Z80"');
     bad({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_NEW_LISTENER'] }, '/linux/seccomp/flags/0: unsupported seccomp filter flag');
     bad({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read', ''], action: 'SCMP_ACT_ERRNO' }] }, '/linux/seccomp/syscalls/0/names/1: must be a syscall name');
