@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { TsrunError } from '../common/errors';
 import { checkpoint as cp, restore as rs, type CheckpointOptions } from '../runtime/checkpoint';
 import type { GlobalOptions } from '../runtime/options';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 
 function common(p: Parsed): CheckpointOptions {
   const f = p.flags;

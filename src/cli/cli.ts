@@ -9,29 +9,8 @@ import { fastParse } from './fastparse';
 import { write } from './output';
 import { mark } from '../common/timing';
 
-export type Handler = (g: GlobalOptions, p: Parsed) => Promise<number>;
+export type { Handler } from './commands';
 
-// Literal import() calls: esbuild bundles each module but initialises it on first use only
-// (yargs, ajv validators and the FFI loader are never evaluated by `state` or `kill`).
-const HANDLERS: Record<string, () => Promise<Handler>> = {
-  create: async () => (await import('./create')).create,
-  run: async () => (await import('./run')).run,
-  start: async () => (await import('./start')).start,
-  state: async () => (await import('./state')).state,
-  kill: async () => (await import('./kill')).kill,
-  delete: async () => (await import('./delete')).del,
-  list: async () => (await import('./list')).list,
-  pause: async () => (await import('./pause')).pause,
-  resume: async () => (await import('./pause')).resume,
-  exec: async () => (await import('./exec')).exec,
-  spec: async () => (await import('./spec')).spec,
-  features: async () => (await import('./features')).features,
-  ps: async () => (await import('./ps')).ps,
-  update: async () => (await import('./update')).update,
-  events: async () => (await import('./events')).events,
-  checkpoint: async () => (await import('./checkpoint')).checkpoint,
-  restore: async () => (await import('./checkpoint')).restore,
-};
 
 /** Parse argv (without node and script), or say why not: the code and what to print. */
 export async function parse(argv: readonly string[]): Promise<{ parsed: Parsed } | { exit: number; stdout?: string; error?: string }> {
@@ -76,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   log.configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
   try {
     mark('parsed');
-    const handler = await HANDLERS[r.parsed.command]();
+    const handler = await COMMANDS.find((c) => c.name === r.parsed.command)!.load();
     mark(`${r.parsed.command} module loaded`);
     return await handler(g, r.parsed);
   } catch (err) {

@@ -2,6 +2,12 @@
 // arguments each takes. Both parsers read this table: the fast one (fastparse.ts, no
 // dependencies, used for every well-formed command line) and yargs (yargs-cli.ts, loaded
 // only for help, --version and usage errors), so they cannot drift apart.
+// Each command's entry also names its module (load), so one entry holds all of a command.
+import type { GlobalOptions } from '../runtime/options';
+import type { FlagValue, Parsed } from './parsed';
+
+/** A command's entry point: flags parsed, global options resolved, returns the exit code. */
+export type Handler = (g: GlobalOptions, p: Parsed) => Promise<number>;
 
 export type FlagType = 'boolean' | 'string' | 'number' | 'array';
 
@@ -29,6 +35,9 @@ export interface CommandDef {
   /** Everything after the first argument is arguments, never flags (exec's command line). */
   haltAtArgs?: boolean;
   flags: FlagDef[];
+  /** The command's module, imported on first use only (literal import(): esbuild bundles each
+   *  module but initialises it when it runs, so `state` never evaluates yargs, ajv or koffi). */
+  load: () => Promise<Handler>;
 }
 
 export const GLOBAL_FLAGS: FlagDef[] = [
@@ -55,9 +64,10 @@ const createFlags: FlagDef[] = [
 ];
 
 export const COMMANDS: CommandDef[] = [
-  { name: 'create', args: ID, desc: 'create a container', min: 1, max: 1, flags: createFlags },
+  { name: 'create', load: async () => (await import('./create')).create, args: ID, desc: 'create a container', min: 1, max: 1, flags: createFlags },
   {
     name: 'run',
+    load: async () => (await import('./run')).run,
     args: ID,
     desc: 'create and run a container',
     min: 1,
@@ -71,10 +81,11 @@ export const COMMANDS: CommandDef[] = [
       { name: 'no-subreaper', type: 'boolean', desc: 'disable the use of the subreaper used to reap reparented processes (tsrun never uses one)' },
     ],
   },
-  { name: 'start', args: ID, desc: 'executes the user defined process in a created container', min: 1, max: 1, flags: [] },
-  { name: 'state', args: ID, desc: 'output the state of a container', min: 1, max: 1, flags: [] },
+  { name: 'start', load: async () => (await import('./start')).start, args: ID, desc: 'executes the user defined process in a created container', min: 1, max: 1, flags: [] },
+  { name: 'state', load: async () => (await import('./state')).state, args: ID, desc: 'output the state of a container', min: 1, max: 1, flags: [] },
   {
     name: 'kill',
+    load: async () => (await import('./kill')).kill,
     args: `${ID} [signal]`,
     desc: "kill sends the specified signal (default: SIGTERM) to the container's init process",
     min: 1,
@@ -83,6 +94,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'delete',
+    load: async () => (await import('./delete')).del,
     args: ID,
     desc: 'delete any resources held by the container often used with detached container',
     min: 1,
@@ -91,6 +103,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'list',
+    load: async () => (await import('./list')).list,
     args: '',
     desc: 'lists containers started by tsrun with the given root',
     min: 0,
@@ -100,10 +113,11 @@ export const COMMANDS: CommandDef[] = [
       { name: 'quiet', alias: 'q', type: 'boolean', desc: 'display only container IDs' },
     ],
   },
-  { name: 'pause', args: ID, desc: 'pause suspends all processes inside the container', min: 1, max: 1, flags: [] },
-  { name: 'resume', args: ID, desc: 'resumes all processes that have been previously paused', min: 1, max: 1, flags: [] },
+  { name: 'pause', load: async () => (await import('./pause')).pause, args: ID, desc: 'pause suspends all processes inside the container', min: 1, max: 1, flags: [] },
+  { name: 'resume', load: async () => (await import('./pause')).resume, args: ID, desc: 'resumes all processes that have been previously paused', min: 1, max: 1, flags: [] },
   {
     name: 'exec',
+    load: async () => (await import('./exec')).exec,
     args: `${ID} <command> [command options]`,
     desc: 'execute new process inside the container',
     min: 1,
@@ -131,6 +145,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'spec',
+    load: async () => (await import('./spec')).spec,
     args: '',
     desc: 'create a new specification file',
     min: 0,
@@ -140,9 +155,10 @@ export const COMMANDS: CommandDef[] = [
       { name: 'rootless', type: 'boolean', desc: 'generate a configuration for a rootless container' },
     ],
   },
-  { name: 'features', args: '', desc: 'show the enabled features', min: 0, max: 0, flags: [] },
+  { name: 'features', load: async () => (await import('./features')).features, args: '', desc: 'show the enabled features', min: 0, max: 0, flags: [] },
   {
     name: 'update',
+    load: async () => (await import('./update')).update,
     args: ID,
     desc: 'update container resource constraints',
     min: 1,
@@ -170,6 +186,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'checkpoint',
+    load: async () => (await import('./checkpoint')).checkpoint,
     args: ID,
     desc: 'checkpoint a running container (CRIU; refused with criu check\'s complaint where CRIU cannot work)',
     min: 1,
@@ -194,6 +211,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'restore',
+    load: async () => (await import('./checkpoint')).restore,
     args: ID,
     desc: 'restore a container from a previous checkpoint (CRIU; refused with criu check\'s complaint where CRIU cannot work)',
     min: 1,
@@ -221,6 +239,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'events',
+    load: async () => (await import('./events')).events,
     args: ID,
     desc: 'display container events such as OOM notifications, cpu, memory, and IO usage statistics',
     min: 1,
@@ -232,6 +251,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'ps',
+    load: async () => (await import('./ps')).ps,
     args: `${ID} [ps options]`,
     desc: 'ps displays the processes running inside a container',
     min: 1,
@@ -242,18 +262,7 @@ export const COMMANDS: CommandDef[] = [
   },
 ];
 
-export type FlagValue = string | number | boolean | string[] | undefined;
-
-/** A parsed command line: what a command handler gets. */
-export interface Parsed {
-  command: string;
-  /** Global flags by long name, defaults applied. */
-  global: Record<string, FlagValue>;
-  /** Command flags by long name, defaults applied. */
-  flags: Record<string, FlagValue>;
-  /** Positional arguments after the command name. */
-  args: string[];
-}
+export type { FlagValue, Parsed } from './parsed';
 
 export function findCommand(name: string): CommandDef | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { TsrunError } from '../common/errors';
 import type { CreateOptions, GlobalOptions } from '../runtime/options';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 
 export function createOptions(p: Parsed): CreateOptions {
   const f = p.flags;

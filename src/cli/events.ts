@@ -2,7 +2,7 @@
 import { TsrunError } from '../common/errors';
 import { events as containerEvents, parseDuration } from '../runtime/events';
 import type { GlobalOptions } from '../runtime/options';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 import { write } from './output';
 
 export async function events(g: GlobalOptions, p: Parsed): Promise<number> {

@@ -4,7 +4,7 @@ import { TsrunError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
 import { callerIo } from './io';
 import { Store } from '../runtime/store';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 
 /** Like runc: the process's own exit status, or 255 when it could not be started at all
  *  (so a caller can tell "exec failed" from a command that failed). */

@@ -1,6 +1,6 @@
 // `tsrun features`: the runtime-spec features document.
 import type { GlobalOptions } from '../runtime/options';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 import { write } from './output';
 
 export async function features(_g: GlobalOptions, _p: Parsed): Promise<number> {

@@ -2,7 +2,7 @@
 import { list as listContainers } from '../runtime/list';
 import { cliState, formatTable } from './format';
 import type { GlobalOptions } from '../runtime/options';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 import { write } from './output';
 
 export async function list(g: GlobalOptions, p: Parsed): Promise<number> {

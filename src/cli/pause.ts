@@ -1,7 +1,7 @@
 // `tsrun pause <id>` / `tsrun resume <id>` (the logic is runtime/pause.ts).
 import type { GlobalOptions } from '../runtime/options';
 import * as lib from '../runtime/pause';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 
 export async function pause(g: GlobalOptions, p: Parsed): Promise<number> {
   await lib.pause(g, p.args[0]);

@@ -2,7 +2,7 @@
 // shim reads (`null` when there are none, as runc's encoder writes an empty list).
 import { containerPids, psTable } from '../runtime/ps';
 import type { GlobalOptions } from '../runtime/options';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 import { write } from './output';
 
 export async function ps(g: GlobalOptions, p: Parsed): Promise<number> {

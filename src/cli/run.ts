@@ -1,6 +1,6 @@
 // `tsrun run [-d] [--keep] <id>`: the exit code is the container's (128+signal if killed).
 import type { GlobalOptions } from '../runtime/options';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 import { createOptions } from './create';
 import { callerIo } from './io';
 

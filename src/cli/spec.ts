@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TsrunError, fsError } from '../common/errors';
 import type { GlobalOptions } from '../runtime/options';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 
 export async function spec(_g: GlobalOptions, p: Parsed): Promise<number> {
   const { defaultSpec } = await import('../oci/spec-default');

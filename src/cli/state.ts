@@ -1,7 +1,7 @@
 // `tsrun state <id>`: runc's JSON (2-space indent).
 import type { GlobalOptions } from '../runtime/options';
 import { state as stateOf } from '../runtime/state';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 import { cliState } from './format';
 import { write } from './output';
 

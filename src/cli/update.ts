@@ -2,7 +2,7 @@
 // writes the cgroup files and saves the new limits.
 import { requestFromFile, requestFromFlags, update as updateContainer } from '../runtime/update';
 import type { GlobalOptions } from '../runtime/options';
-import type { Parsed } from './commands';
+import type { Parsed } from './parsed';
 
 export async function update(g: GlobalOptions, p: Parsed): Promise<number> {
   const f = p.flags;
