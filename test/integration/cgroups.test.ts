@@ -139,7 +139,9 @@ describe.skipIf(!v1ish)('cgroup v1 / hybrid manager', () => {
     const st = m.stats();
     expect(st.pids?.current).toBe(1);
     expect(st.memory.usage.limit).toBeGreaterThan(0);
-    expect(st.cpu.usage.total).toBeGreaterThan(0);
+    // runc's shape omits a zero total (omitempty): a sleeper just moved in may not have run yet.
+    if (st.cpu.usage.total !== undefined) expect(st.cpu.usage.total).toBeGreaterThan(0);
+    expect(st.cpu.usage.kernel).toBeGreaterThanOrEqual(0);
   });
 
   it('names the file and errno when the kernel refuses a value', () => {
