@@ -99,8 +99,8 @@ async function raceCreates(b: { dir: string }, check: (pid: number) => string): 
   return { ok, failed };
 }
 
-/** Mount table of pid: [mount point, root, fstype, per-mount options]. */
-function mounts(pid: number): { point: string; root: string; fstype: string; opts: string }[] {
+/** Mount table of pid: [mount id, parent id, mount point, root, fstype, per-mount options]. */
+function mounts(pid: number): { id: string; parent: string; point: string; root: string; fstype: string; opts: string }[] {
   return fs
     .readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
     .split('\n')
@@ -108,7 +108,7 @@ function mounts(pid: number): { point: string; root: string; fstype: string; opt
     .map((l) => {
       const [pre, post] = l.split(' - ');
       const f = pre.split(' ');
-      return { point: f[4], root: f[3], fstype: post.split(' ')[0], opts: f[5] };
+      return { id: f[0], parent: f[1], point: f[4], root: f[3], fstype: post.split(' ')[0], opts: f[5] };
     });
 }
 
@@ -317,11 +317,7 @@ describe.skipIf(skip)('escape classes', () => {
   });
 
   // ---- class 4: /proc writes follow a renamed proc mountpoint (CVE-2025-52881) ----
-  // SKIPPED, KNOWN OPEN: passed on the security branch, but since the merge with the drop-in
-  // and parity mount changes the attack wins (the real procfs's /proc/keys is left unmasked
-  // when /proc is swapped during create, even on the first attempt). Issue 9 stays open
-  // until this passes again.
-  it.skip('4: sysctls, masks and read-only paths land in the procfs tsrun mounted, however /proc is swapped', async () => {
+  it('4: sysctls, masks and read-only paths land in the procfs tsrun mounted, however /proc is swapped', async () => {
     const { b, rootfs } = await racedBundle('procswap', (c) => (c.linux.sysctl = { 'kernel.shmmax': '12345678' }));
     // A fake /proc: the same names as plain files and dirs.
     const fake = path.join(rootfs, 'fake');
@@ -329,17 +325,29 @@ describe.skipIf(skip)('escape classes', () => {
     fs.writeFileSync(path.join(fake, 'sys/kernel/shmmax'), '');
     for (const f of MASKED_FILES) fs.writeFileSync(path.join(fake, path.basename(f)), '');
     const stop = race(path.join(rootfs, 'proc'), fake);
-    const fakeShmmax = () => ['proc', 'fake'].map((d) => path.join(rootfs, d, 'sys/kernel/shmmax')).filter((f) => fs.existsSync(f));
+    // The racer keeps swapping the names: a file seen may be gone (renamed) when read.
+    const readFake = (f: string) => {
+      try {
+        return fs.readFileSync(f, 'utf8');
+      } catch {
+        return '';
+      }
+    };
     try {
       await raceCreates(b, (pid) => {
-        for (const f of fakeShmmax()) if (fs.readFileSync(f, 'utf8') !== '') return `the sysctl was written into the fake ${f}`;
+        for (const d of ['proc', 'fake']) {
+          const f = path.join(rootfs, d, 'sys/kernel/shmmax');
+          if (readFake(f) !== '') return `the sysctl was written into the fake ${f}`;
+        }
+        // By mount id, not by path: the racer keeps renaming the procfs's mountpoint while
+        // mountinfo is read, so one read can show it (and mounts below it) under both names.
         const ms = mounts(pid);
         const procRoot = ms.find((m) => m.fstype === 'proc' && m.root === '/');
         if (!procRoot) return 'no procfs mounted';
-        const sys = ms.find((m) => m.point === `${procRoot.point}/sys`);
+        const below = (name: string) => ms.find((m) => m.parent === procRoot.id && path.posix.basename(m.point) === name);
+        const sys = below('sys');
         if (!sys || sys.fstype !== 'proc' || !sys.opts.split(',').includes('ro')) return `the procfs at ${procRoot.point} has no read-only sys (${JSON.stringify(sys)})`;
-        const keys = ms.find((m) => m.point === `${procRoot.point}/keys`);
-        if (!keys) return `${procRoot.point}/keys of the real procfs is not masked`;
+        if (!below('keys')) return `${procRoot.point}/keys of the real procfs is not masked`;
         return '';
       });
     } finally {
