@@ -292,8 +292,10 @@ describe.skipIf(skip)('a new network namespace', () => {
       const script = [
         'busybox ip link show lo',
         // A listener and a client over 127.0.0.1 (busybox nc; timeouts keep it from hanging).
-        '(busybox nc -l -p 5555 -w 5 > /tmp/got &) ; sleep 0.3',
-        'echo hello-lo | busybox nc -w 3 127.0.0.1 5555; sleep 0.3; echo "got: $(cat /tmp/got)"',
+        // Retried, bounded: under load the listener may not be listening yet (fixed sleeps flaked).
+        '(busybox nc -l -p 5555 -w 10 > /tmp/got &)',
+        'i=0; until echo hello-lo | busybox nc -w 2 127.0.0.1 5555 || [ $i -ge 50 ]; do i=$((i+1)); sleep 0.1; done',
+        'i=0; until [ -s /tmp/got ] || [ $i -ge 50 ]; do i=$((i+1)); sleep 0.1; done; echo "got: $(cat /tmp/got)"',
       ].join('; ');
       const b = specBundle('lo', ['sh', '-c', script], (c) => (c.root.readonly = false));
       const r = rt(bin, ['run', '-b', b, id('lo')]);
