@@ -42,6 +42,13 @@ function race(a: string, b: string): () => Promise<void> {
   };
 }
 
+/**
+ * Let the worker's event loop run between synchronous runtime calls. A loop of spawnSync
+ * calls that blocks for a minute makes vitest's worker RPC (onTaskUpdate, 60 s) time out:
+ * the expired timer fires before the poll phase reads the reply. CI failed that way.
+ */
+const yieldToLoop = () => new Promise<void>((r) => setTimeout(r, 1));
+
 function oneLine(stderr: string): void {
   expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
   expect(stderr).not.toMatch(/\n\s+at /);
@@ -80,6 +87,7 @@ async function raceCreates(b: { dir: string }, check: (pid: number) => string): 
   let failed = 0;
   const end = Date.now() + RACE_MS;
   for (let i = 0; i < ATTEMPTS && Date.now() < end; i++) {
+    await yieldToLoop();
     const id = s.id('race');
     const r = s.rt(['create', '--bundle', b.dir, id]);
     try {
@@ -403,7 +411,10 @@ describe.skipIf(skip)('escape classes', () => {
       // the runtime before it execs its program: the attacker races for that window.
       s.start(id);
       const end = Date.now() + 20_000;
-      for (let i = 0; i < 40 && Date.now() < end; i++) s.ok(['exec', id, 'true']);
+      for (let i = 0; i < 40 && Date.now() < end; i++) {
+        await yieldToLoop();
+        s.ok(['exec', id, 'true']);
+      }
     } finally {
       s.rt(['delete', '--force', id]);
     }
