@@ -45,8 +45,10 @@ fi
 
 # Packages: systemd and D-Bus (the systemd cgroup driver), uidmap + libpam-systemd +
 # dbus-user-session (rootless with user-slice delegation), busybox-static (test bundles),
-# python3-minimal (tests' helpers), procps/iproute2 for poking around.
-PKGS=systemd-sysv,udev,dbus,kmod,uidmap,passwd,libpam-systemd,dbus-user-session,busybox-static,python3-minimal,procps,iproute2,util-linux
+# python3-minimal (tests' helpers), procps/iproute2 for poking around; criu + iptables
+# (checkpoint/restore: CRIU locks the network with iptables), runc (the reference the
+# guest tests compare with) and containerd + podman (real callers of checkpoint/restore).
+PKGS=systemd-sysv,udev,dbus,kmod,uidmap,passwd,libpam-systemd,dbus-user-session,busybox-static,python3-minimal,procps,iproute2,util-linux,criu,iptables,runc,containerd,podman
 ROOT=$WORK/root
 # The Debian tree is the slow part (minutes): cached on its own, keyed by its inputs, so
 # changes to the configuration below rebuild in well under a minute.
