@@ -68,10 +68,10 @@ class Runtime {
   }
 
   /** A bundle from `<runtime> spec`, edited: no terminal, given args, then mutate. */
-  bundle(name: string, args: string[], mutate?: (c: Config) => void): string {
+  bundle(name: string, args: string[], mutate?: (c: Config) => void, o: { raw?: boolean; specArgs?: string[] } = {}): string {
     const dir = path.join(tmp, `${this.name}-${name}`);
     fs.mkdirSync(dir, { recursive: true });
-    const r = spawnSync(this.bin, ['spec'], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(this.bin, ['spec', ...(o.specArgs ?? [])], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${this.name} spec: ${r.stderr}`);
     makeRootfs(path.join(dir, 'rootfs'));
     const c: Config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
@@ -79,8 +79,11 @@ class Runtime {
     c.process.args = args;
     // Until issue 7 lands on this branch: a `spec` bundle's ambient set (no inheritable) and
     // its cgroup mount without a cgroup namespace do not start under tsrun on this host.
-    delete c.process.capabilities.ambient;
-    if (!c.linux.namespaces.some((n: Config) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
+    // (`raw`: the spec as the runtime wrote it, but for args and terminal.)
+    if (!o.raw) {
+      delete c.process.capabilities.ambient;
+      if (!c.linux.namespaces.some((n: Config) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
+    }
     mutate?.(c);
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c, null, 2));
     return dir;
@@ -142,6 +145,31 @@ afterAll(() => {
 }, 300_000);
 
 describe.skipIf(!!skip)('runc parity', () => {
+  it.each([[[]], [['--rootless']]])('a bundle from `spec %s` runs and execs without a warning, with the same capabilities', async (specArgs) => {
+    const show = ['grep', '^Cap', '/proc/self/status'];
+    const r = await both((rt) => {
+      const name = `plainspec${specArgs.join('')}`;
+      const id = rt.id(name);
+      const b = rt.bundle(name, ['sleep', '300'], undefined, { raw: true, specArgs });
+      const run = rt.run(['run', '-d', '-b', b, id]);
+      const exec = rt.run(['exec', id, ...show]);
+      const execCap = rt.run(['exec', '--cap', 'CAP_SYS_ADMIN', id, ...show]);
+      rt.run(['delete', '--force', id]);
+      return { run, exec, execCap };
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      for (const x of [res.run, res.exec, res.execCap]) {
+        expect(x.code, x.stderr).toBe(0);
+        expect(x.stderr).toBe('');
+      }
+      // AUDIT_WRITE, KILL, NET_BIND_SERVICE; no ambient set raised.
+      expect(res.exec.stdout).toMatch(/CapEff:\t0000000020000420\nCapBnd:\t0000000020000420\nCapAmb:\t0000000000000000\n$/);
+      expect(res.execCap.stdout).toMatch(/CapEff:\t0000000020200420\n/);
+    }
+    expect(r.tsrun.exec.stdout).toBe(r.runc.exec.stdout);
+    expect(r.tsrun.execCap.stdout).toBe(r.runc.execCap.stdout);
+  });
+
   it('a namespace with "path": "" is a new namespace', async () => {
     const r = await both((rt) => {
       const id = rt.id('nsempty');
