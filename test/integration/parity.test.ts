@@ -2,7 +2,7 @@
 // (/usr/sbin/runc, 1.1.5) and tsrun, each with a private --root and a bundle made by its own
 // `spec` command and edited as people do (busybox rootfs), and expects the same outcome.
 // Where runc is wrong by the runtime-spec, the test says so and checks tsrun only.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,6 +168,48 @@ describe.skipIf(!!skip)('runc parity', () => {
     }
     expect(r.tsrun.exec.stdout).toBe(r.runc.exec.stdout);
     expect(r.tsrun.execCap.stdout).toBe(r.runc.execCap.stdout);
+  });
+
+  it('events streams stats every --interval after the container stops, and ends (status 0) when it is deleted', async () => {
+    const v2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+    const r = await both(async (rt) => {
+      const id = rt.started('events');
+      const ev = spawn(rt.bin, ['--root', rt.root, 'events', '--interval', '100ms', id], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      ev.stdout.on('data', (d) => (out += d));
+      ev.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((res) => ev.on('exit', (code) => res(code)));
+      let code: number | null | undefined;
+      void exited.then((c) => (code = c));
+      const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      try {
+        await waitFor(() => lines().length >= 1, 20_000);
+        expect(rt.run(['kill', id, 'KILL']).code).toBe(0);
+        await waitFor(() => JSON.parse(rt.run(['state', id]).stdout).status === 'stopped', 20_000);
+        const atStop = lines().length;
+        // Still streaming while stopped (v1), or ended (v2).
+        await waitFor(() => code !== undefined || lines().length >= atStop + 3, 20_000).catch(() => undefined);
+        const afterStop = { running: code === undefined, more: lines().length - atStop };
+        expect(rt.run(['delete', id]).code).toBe(0);
+        await waitFor(() => code !== undefined, 20_000);
+        const last = lines().at(-1);
+        return { ...afterStop, code, err, type: last?.type, id: last?.id, pids: last?.data?.pids?.current };
+      } finally {
+        ev.kill('SIGKILL');
+      }
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.code, res.err).toBe(0);
+      expect(res.type).toBe('stats');
+      expect(res.id).toMatch(/-events$/);
+      if (v2) continue;
+      // cgroup v1: the stopped container's cgroup is still there: its (empty) stats go on.
+      expect(res.running).toBe(true);
+      expect(res.more).toBeGreaterThanOrEqual(3);
+      expect(typeof res.pids).toBe('number');
+    }
+    expect(r.tsrun.err).toBe('');
   });
 
   it('a namespace with "path": "" is a new namespace', async () => {
