@@ -1776,6 +1776,37 @@ int tsrun_wait(int pid, int *status)
 	return r < 0 ? -errno : r;
 }
 
+/* ---------- a foreground `run` as child subreaper ---------- */
+
+/* Make this process the reaper of the orphans of its descendants (runc's run does so unless
+ * --no-subreaper): a container without its own pid namespace leaves them to us. */
+int tsrun_set_subreaper(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+/* Reap every exited child but keep_pid, whose status the caller's waitpid must get: peek
+ * with WNOWAIT and reap only what is not keep_pid. Stops at keep_pid (it is the first
+ * waitable child; the run is ending) or when none has exited. Returns how many it reaped. */
+int tsrun_reap_others(int keep_pid)
+{
+	int n = 0;
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == ECHILD ? n : -errno;
+		}
+		if (si.si_pid == 0 || si.si_pid == keep_pid)
+			return n;
+		if (waitpid(si.si_pid, NULL, WNOHANG) <= 0)
+			return n; /* reaped elsewhere meanwhile: look again next time */
+		n++;
+	}
+}
+
 /* ---------- the console of a foreground `run` with a terminal ---------- */
 
 /* Listen on a unix socket for the init's pty master (it connects during create). */

@@ -212,6 +212,71 @@ describe.skipIf(!!skip)('runc parity', () => {
     expect(r.tsrun.err).toBe('');
   });
 
+  it('run is the child subreaper (reaps orphans, keeps the init status) unless --no-subreaper', async () => {
+    /** PPid and state of a process from /proc; null once it is gone (reaped). */
+    const proc = (pid: number) => {
+      try {
+        const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+        return { ppid: Number(/^PPid:\s*(\d+)/m.exec(st)![1]), state: /^State:\s*(\S)/m.exec(st)![1] };
+      } catch {
+        return null;
+      }
+    };
+    const r = await both(async (rt) => {
+      const out = [];
+      for (const flags of [[], ['--no-subreaper']]) {
+        const name = `subreaper${flags.length}`;
+        const host = path.join(tmp, `${rt.name}-${name}-m`);
+        fs.mkdirSync(host);
+        // No pid namespace: the double-forked children's orphans go to the nearest subreaper.
+        const script =
+          '(sleep 300 >/dev/null 2>&1 & echo $! >/m/long); (sleep 0.1 & echo $! >/m/short); ' +
+          'while [ ! -e /m/go ]; do sleep 0.05; done; exit 3';
+        const b = rt.bundle(name, ['sh', '-c', script], (c) => {
+          c.linux.namespaces = c.linux.namespaces.filter((n: Config) => n.type !== 'pid');
+          c.mounts.push({ destination: '/m', type: 'bind', source: host, options: ['rbind', 'rw'] });
+        });
+        const child = spawn(rt.bin, ['--root', rt.root, 'run', ...flags, '-b', b, rt.id(name)], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr.on('data', (d) => (err += d));
+        const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+        const pidOf = (f: string) => Number(fs.readFileSync(path.join(host, f), 'utf8'));
+        const ready = (f: string) => fs.existsSync(path.join(host, f)) && fs.readFileSync(path.join(host, f), 'utf8').endsWith('\n');
+        /** Wait (bounded) until pid is gone or no longer the runtime's; true if it was left a zombie of the runtime. */
+        const leftToRuntime = async (pid: number) => {
+          await waitFor(() => (proc(pid)?.ppid ?? 0) !== child.pid, 20_000).catch(() => undefined);
+          return proc(pid)?.ppid === child.pid;
+        };
+        let long = 0;
+        try {
+          await waitFor(() => ready('long') && ready('short'), 20_000);
+          long = pidOf('long');
+          const longParentIsRuntime = proc(long)?.ppid === child.pid;
+          // The short one exits by itself, the long one when killed: both reaped, not left
+          // zombies of the runtime, while the init runs on.
+          const shortLeftZombie = await leftToRuntime(pidOf('short'));
+          spawnSync('kill', ['-KILL', String(long)]);
+          // Gone (whoever its reaper is), so the container's cgroup is empty at delete.
+          await waitFor(() => proc(long) === null, 20_000).catch(() => undefined);
+          const longLeftZombie = proc(long)?.ppid === child.pid;
+          fs.writeFileSync(path.join(host, 'go'), '');
+          const code = await Promise.race([exited, new Promise((res) => setTimeout(() => res('timeout'), 30_000))]);
+          out.push({ flags: flags.join(' '), code, err, longParentIsRuntime, shortLeftZombie, longLeftZombie });
+        } finally {
+          child.kill('SIGKILL');
+          if (long) spawnSync('kill', ['-KILL', String(long)]);
+        }
+      }
+      return out;
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res).toEqual([
+        { flags: '', code: 3, err: '', longParentIsRuntime: true, shortLeftZombie: false, longLeftZombie: false },
+        { flags: '--no-subreaper', code: 3, err: '', longParentIsRuntime: false, shortLeftZombie: false, longLeftZombie: false },
+      ]);
+    }
+  });
+
   it('a namespace with "path": "" is a new namespace', async () => {
     const r = await both((rt) => {
       const id = rt.id('nsempty');
