@@ -361,6 +361,28 @@ describe.skipIf(!!skip)('runc parity', () => {
     for (const res of [ok.runc, ok.tsrun]) expect(res.code, res.stderr).toBe(0);
   });
 
+  it('a default device allow rule is dropped when linux.devices lists the same path; only linux.resources.devices may allow it again', async () => {
+    // (Not /dev/null: runc reopens the init's /dev/null stdio inside the container first.)
+    const script = 'head -c1 /dev/zero >/dev/null; echo zero=$?; head -c1 /dev/urandom >/dev/null; echo urandom=$?';
+    const r = await both((rt) =>
+      [false, true].map((allow) => {
+        const name = `devzero-${allow}`;
+        const b = rt.bundle(name, ['sh', '-c', script], (c) => {
+          c.linux.devices = [{ path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 }];
+          c.linux.resources = { devices: [{ allow: false, access: 'rwm' }, ...(allow ? [{ allow: true, type: 'c', major: 1, minor: 5, access: 'r' }] : [])] };
+        });
+        const res = rt.run(['run', '-b', b, rt.id(name)]);
+        return { code: res.code, out: res.stdout, eperm: /zero: Operation not permitted/.test(res.stderr) };
+      }),
+    );
+    expect(r.runc).toEqual([
+      // /dev/zero is listed: its default rule is gone and deny-all holds; /dev/urandom keeps its own.
+      { code: 0, out: 'zero=1\nurandom=0\n', eperm: true },
+      { code: 0, out: 'zero=0\nurandom=0\n', eperm: false },
+    ]);
+    expect(r.tsrun).toEqual(r.runc);
+  });
+
   describe('exec --process FILE', () => {
     const write = (rt: Runtime, name: string, doc: unknown) => {
       const f = path.join(tmp, `${rt.name}-${name}.json`);
