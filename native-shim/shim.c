@@ -1568,12 +1568,12 @@ extern const unsigned char tsrun_launcher_start[], tsrun_launcher_end[];
 
 static int launcher_fd = -1; /* the sealed memfd, made once per tsrun process */
 
-static int sealed_launcher(void)
+/* A close-on-exec memfd holding data, sealed against every change (write, resize, more
+ * seals): what the launcher runs and the plan it reads are fixed once made. -errno on failure. */
+static int sealed_memfd(const char *name, const void *data, size_t len)
 {
-#ifdef TSRUN_LAUNCHER_BLOB
-	const unsigned char *p = tsrun_launcher_start;
-	size_t len = tsrun_launcher_end - tsrun_launcher_start;
-	int fd = memfd_create("tsrun-launcher", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	const unsigned char *p = data;
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
 	for (size_t off = 0; off < len;) {
@@ -1591,6 +1591,12 @@ static int sealed_launcher(void)
 		return -err;
 	}
 	return fd;
+}
+
+static int sealed_launcher(void)
+{
+#ifdef TSRUN_LAUNCHER_BLOB
+	return sealed_memfd("tsrun-launcher", tsrun_launcher_start, tsrun_launcher_end - tsrun_launcher_start);
 #else
 	return -ENOSYS; /* the launcher itself never launches */
 #endif
@@ -1670,18 +1676,9 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 	*joined = 0;
 	if (launcher_fd < 0 && (launcher_fd = sealed_launcher()) < 0)
 		return launcher_fd;
-	int plan_fd = memfd_create("tsrun-plan", MFD_CLOEXEC);
+	int plan_fd = sealed_memfd("tsrun-plan", plan, len);
 	if (plan_fd < 0)
-		return -errno;
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(plan_fd, plan + off, len - off);
-		if (w <= 0) {
-			int err = w < 0 ? errno : EIO;
-			close(plan_fd);
-			return -err;
-		}
-		off += w;
-	}
+		return plan_fd;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		int err = errno;
 		close(plan_fd);
