@@ -1401,6 +1401,27 @@ static void __attribute__((noreturn)) run_init(void)
 	fail("launch plan ended without exec", "", EINVAL);
 }
 
+/* A close-on-exec unix stream socket connected to path, or (listening) bound there and
+ * listening. -errno on failure; -ENAMETOOLONG for a path sun_path cannot hold. */
+static int unix_socket_at(const char *path, int listening)
+{
+	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
+	if (strlen(path) >= sizeof sa.p)
+		return -ENAMETOOLONG;
+	strcpy(sa.p, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int bad = listening ? bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0
+			    : connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0;
+	if (bad) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
 /* Ops stage 1 runs before joining namespaces: opened as host root, inherited by the init. */
 static int early_op(const struct op *o)
 {
@@ -1415,26 +1436,14 @@ static int early_op(const struct op *o)
 		if (fifo_fd < 0)
 			fail("open exec fifo", o->s[0], errno);
 		return 1;
-	case OP_SECCOMP_LISTENER: {
-		struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
-		if (strlen(o->s[0]) >= sizeof sa.p)
-			fail("seccomp listener path too long:", o->s[0], ENAMETOOLONG);
-		strcpy(sa.p, o->s[0]);
-		listener_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (listener_fd < 0 || connect(listener_fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-			fail("connect to seccomp listener", o->s[0], errno);
+	case OP_SECCOMP_LISTENER:
+		if ((listener_fd = unix_socket_at(o->s[0], 0)) < 0)
+			fail("connect to seccomp listener", o->s[0], -listener_fd);
 		return 1;
-	}
-	case OP_CONSOLE_CONNECT: {
-		struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
-		if (strlen(o->s[0]) >= sizeof sa.p)
-			fail("console socket path too long:", o->s[0], ENAMETOOLONG);
-		strcpy(sa.p, o->s[0]);
-		console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (console_fd < 0 || connect(console_fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-			fail("connect to console socket", o->s[0], errno);
+	case OP_CONSOLE_CONNECT:
+		if ((console_fd = unix_socket_at(o->s[0], 0)) < 0)
+			fail("connect to console socket", o->s[0], -console_fd);
 		return 1;
-	}
 	}
 	return 0;
 }
@@ -1809,19 +1818,7 @@ int tsrun_reap_others(int keep_pid)
 /* Listen on a unix socket for the init's pty master (it connects during create). */
 int tsrun_console_listen(const char *path)
 {
-	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
-	if (strlen(path) >= sizeof sa.p)
-		return -ENAMETOOLONG;
-	strcpy(sa.p, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
-		int err = errno;
-		close(fd);
-		return -err;
-	}
-	return fd;
+	return unix_socket_at(path, 1);
 }
 
 /* Accept the init's connection and take the pty master it sends (SCM_RIGHTS). */
@@ -1865,17 +1862,13 @@ int tsrun_set_winsize(int fd, int rows, int cols)
  * "pidfd" as the data, as runc 1.2 sends it). Called by the runtime, not in a child. */
 int tsrun_send_pidfd(const char *path, int pid)
 {
-	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
-	if (strlen(path) >= sizeof sa.p)
-		return -ENAMETOOLONG;
-	strcpy(sa.p, path);
 	int pfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pfd < 0)
 		return -errno;
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int s = unix_socket_at(path, 0);
 	int err = 0;
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		err = errno;
+	if (s < 0) {
+		err = -s;
 	} else {
 		char name[] = "pidfd";
 		char cbuf[CMSG_SPACE(sizeof(int))];
