@@ -68,7 +68,7 @@ class Runtime {
   }
 
   /** A bundle from `<runtime> spec`, edited: no terminal, given args, then mutate. */
-  bundle(name: string, args: string[], mutate?: (c: Config) => void, o: { raw?: boolean; specArgs?: string[] } = {}): string {
+  bundle(name: string, args: string[], mutate?: (c: Config) => void, o: { specArgs?: string[] } = {}): string {
     const dir = path.join(tmp, `${this.name}-${name}`);
     fs.mkdirSync(dir, { recursive: true });
     const r = spawnSync(this.bin, ['spec', ...(o.specArgs ?? [])], { cwd: dir, encoding: 'utf8' });
@@ -77,13 +77,6 @@ class Runtime {
     const c: Config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
     c.process.terminal = false;
     c.process.args = args;
-    // Until issue 7 lands on this branch: a `spec` bundle's ambient set (no inheritable) and
-    // its cgroup mount without a cgroup namespace do not start under tsrun on this host.
-    // (`raw`: the spec as the runtime wrote it, but for args and terminal.)
-    if (!o.raw) {
-      delete c.process.capabilities.ambient;
-      if (!c.linux.namespaces.some((n: Config) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
-    }
     mutate?.(c);
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c, null, 2));
     return dir;
@@ -150,7 +143,7 @@ describe.skipIf(!!skip)('runc parity', () => {
     const r = await both((rt) => {
       const name = `plainspec${specArgs.join('')}`;
       const id = rt.id(name);
-      const b = rt.bundle(name, ['sleep', '300'], undefined, { raw: true, specArgs });
+      const b = rt.bundle(name, ['sleep', '300'], undefined, { specArgs });
       const run = rt.run(['run', '-d', '-b', b, id]);
       const exec = rt.run(['exec', id, ...show]);
       const execCap = rt.run(['exec', '--cap', 'CAP_SYS_ADMIN', id, ...show]);
@@ -583,7 +576,8 @@ describe.skipIf(!!skip)('runc parity', () => {
     const made: string[] = [];
     try {
       const r = await both((rt) => {
-        const id = rt.started('subcg');
+        // A cgroup namespace: the container's own cgroup reads as "/" from inside.
+        const id = rt.started('subcg', (c) => c.linux.namespaces.push({ type: 'cgroup' }));
         const pid = JSON.parse(rt.run(['state', id]).stdout).pid;
         const dirs = dirsOf(pid);
         for (const d of dirs) {
