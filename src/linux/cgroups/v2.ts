@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
 import type { LinuxResources } from '../../oci/types';
-import type { CgroupManager, CgroupRef, ManagerExtras } from './types';
+import type { CgroupManager, CgroupRef, ManagerExtras, SetOptions } from './types';
 import { oomWatchV2, type OomWatch } from './oom';
 import { statsV2, type Stats } from './stats';
 import {
@@ -83,9 +83,9 @@ export class V2Manager implements CgroupManager {
     writeCg(this.dir, file, value, ctrl);
   }
 
-  set(r: LinuxResources): void {
+  set(r: LinuxResources, o: SetOptions = {}): void {
     if (Array.isArray(r.devices)) {
-      this.deviceRules = effectiveDeviceRules(r.devices);
+      this.deviceRules = effectiveDeviceRules(r.devices, o.listedDevices);
       attachDeviceRules(this.dir, this.deviceRules, { rootless: this.extras.rootless });
     }
     if (r.cpu) this.setCpu(r.cpu);
