@@ -72,7 +72,8 @@ class Launch {
     // mkfifo applies the umask; the init may be another host uid (user namespace).
     fs.chmodSync(fifo, 0o622);
     const user = spec.process!.user;
-    fs.chownSync(fifo, hostId(spec.linux?.uidMappings, user.uid), hostId(spec.linux?.gidMappings, user.gid));
+    // Rootless cannot give files away (EPERM); 0622 already lets the init write to it.
+    if ((process.geteuid?.() ?? 0) === 0) fs.chownSync(fifo, hostId(spec.linux?.uidMappings, user.uid), hostId(spec.linux?.gidMappings, user.gid));
     const cgroup = (this.deps.newCgroup ?? newCgroup)({
       id: o.id,
       cgroupsPath: spec.linux?.cgroupsPath,
