@@ -25,6 +25,7 @@ GUEST_FILES=(
   test/integration/cgroup2-host.test.ts
   test/integration/systemd-cgroup.test.ts
   test/integration/rootless.test.ts
+  test/integration/checkpoint-criu.test.ts
   conformance/
 )
 [ $# -gt 0 ] && GUEST_FILES=("$@")

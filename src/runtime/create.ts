@@ -115,7 +115,7 @@ class Launch {
     this.g.logger?.debug?.(`create ${o.id}: stage 1 (pid ${pid}) in cgroup ${cgroup.ref.path}`);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
-    cgroup.set({ ...resources, devices: resources.devices ?? [] });
+    cgroup.set({ ...resources, devices: resources.devices ?? [] }, { listedDevices: (spec.linux?.devices ?? []).map((d) => d.path) });
     native.send(syncFd, SYNC.GO);
     mark('cgroup joined and set');
 

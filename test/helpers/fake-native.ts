@@ -59,6 +59,10 @@ export class FakeNative implements Native {
   sendPidfd(path: string, pid: number): void {
     this.pidfds.push({ path, pid });
   }
+  bindMount(): void {
+    throw new Error('fake native: bindMount');
+  }
+  unmountDetach(): void {}
   send(_fd: number, type: number, payload?: Buffer): void {
     this.sent.push(payload ? { type, payload: payload.toString() } : { type });
   }
@@ -94,6 +98,13 @@ export class FakeNative implements Native {
     throw new Error('fake native: consoleReceive not scripted');
   }
   setWinsize(): void {}
+  subreaper = false;
+  setSubreaper(): void {
+    this.subreaper = true;
+  }
+  reapOthers(): number {
+    return 0;
+  }
   eventfd(): number {
     throw new Error('fake native: eventfd not scripted');
   }

@@ -18,7 +18,7 @@ import { sharesToWeight, blkioToIoWeight } from './convert';
 import { sleepMs } from './fsutil';
 import type { OomWatch } from './oom';
 import type { Stats } from './stats';
-import type { CgroupManager, CgroupRef } from './types';
+import type { CgroupManager, CgroupRef, SetOptions } from './types';
 
 /** child_process costs a few ms to load: only this driver needs it, so only it loads it. */
 function spawnSync(cmd: string, args: string[], opts: { encoding: 'utf8'; timeout?: number }): SpawnSyncReturns<string> {
@@ -229,12 +229,12 @@ export class SystemdManager implements CgroupManager {
 
   /** create: the unit was just started with these properties. update: tell systemd the new
    *  values first, or its next re-apply (daemon-reload) would put the old ones back. */
-  set(r: LinuxResources): void {
+  set(r: LinuxResources, o?: SetOptions): void {
     if (!this.startedHere && !this.fresh) {
       const props = resourceProps(r, this.ref.mode === 'v2');
       if (props.length) busctl(this.user, 'SetUnitProperties', 'sba(sv)', [this.unit, 'true', String(props.length), ...props.flat()], `set properties of ${this.unit}`);
     }
-    this.base.set(r);
+    this.base.set(r, o);
   }
   freeze(): void {
     this.base.freeze();

@@ -5,6 +5,11 @@ import type { DeviceRule } from './convert';
 import type { OomWatch } from './oom';
 import type { Stats } from './stats';
 
+export interface SetOptions {
+  /** The paths linux.devices lists: their default device allow rules give way (create). */
+  listedDevices?: readonly string[];
+}
+
 export interface ManagerExtras {
   rootless?: boolean;
 }
@@ -37,7 +42,7 @@ export interface CgroupManager {
    */
   birthDir(): string | null;
   /** Write resource limits. Throws a clear error naming the file and value on failure. */
-  set(resources: LinuxResources): void;
+  set(resources: LinuxResources, o?: SetOptions): void;
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;

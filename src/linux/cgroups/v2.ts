@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
 import type { LinuxResources } from '../../oci/types';
-import type { CgroupManager, CgroupRef, ManagerExtras } from './types';
+import type { CgroupManager, CgroupRef, ManagerExtras, SetOptions } from './types';
 import { oomWatchV2, type OomWatch } from './oom';
 import { statsV2, type Stats } from './stats';
 import {
@@ -91,7 +91,7 @@ export class V2Manager implements CgroupManager {
     writeCg(this.dir, file, value, ctrl);
   }
 
-  set(r: LinuxResources): void {
+  set(r: LinuxResources, o: SetOptions = {}): void {
     if (this.skipped) {
       const limits = Object.entries(r).filter(([k, v]) => k !== 'devices' && v !== undefined && v !== null);
       if (limits.length) {
@@ -100,7 +100,7 @@ export class V2Manager implements CgroupManager {
       return; // devices: the user namespace already keeps the container off host devices
     }
     if (Array.isArray(r.devices)) {
-      this.deviceRules = effectiveDeviceRules(r.devices);
+      this.deviceRules = effectiveDeviceRules(r.devices, o.listedDevices);
       attachDeviceRules(this.dir, this.deviceRules, { rootless: this.extras.rootless });
     }
     if (r.cpu) this.setCpu(r.cpu);
