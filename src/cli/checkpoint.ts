@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { TsrunError } from '../common/errors';
 import { checkpoint as cp, restore as rs, type CheckpointOptions } from '../runtime/checkpoint';
 import type { GlobalOptions } from '../runtime/options';
+import { callerIo } from './io';
 import type { Parsed } from './parsed';
 
 function common(p: Parsed): CheckpointOptions {
@@ -43,7 +44,7 @@ export async function checkpoint(g: GlobalOptions, p: Parsed): Promise<number> {
 
 export async function restore(g: GlobalOptions, p: Parsed): Promise<number> {
   const f = p.flags;
-  await rs(g, p.args[0], {
+  return rs(g, p.args[0], {
     ...common(p),
     bundle: path.resolve(String(f.bundle || '.')),
     consoleSocket: f['console-socket'] ? String(f['console-socket']) : undefined,
@@ -53,6 +54,6 @@ export async function restore(g: GlobalOptions, p: Parsed): Promise<number> {
     noPivot: !!f['no-pivot'],
     lsmProfile: f['lsm-profile'] ? String(f['lsm-profile']) : undefined,
     lsmMountContext: f['lsm-mount-context'] ? String(f['lsm-mount-context']) : undefined,
+    io: await callerIo(),
   });
-  return 0;
 }

@@ -63,6 +63,19 @@ const createFlags: FlagDef[] = [
   { name: 'pidfd-socket', type: 'string', desc: 'path to an AF_UNIX socket which will receive a file descriptor referencing the init process (runc 1.2)' },
 ];
 
+/** The CRIU flags checkpoint and restore share (same name, meaning and help in runc), in
+ *  runc's help order: slices place them where runc lists them. */
+const criuFlags: FlagDef[] = [
+  { name: 'work-path', type: 'string', desc: 'path for saving work files and logs' },
+  { name: 'tcp-established', type: 'boolean', desc: 'allow open tcp connections' },
+  { name: 'ext-unix-sk', type: 'boolean', desc: 'allow external unix sockets' },
+  { name: 'shell-job', type: 'boolean', desc: 'allow shell jobs' },
+  { name: 'file-locks', type: 'boolean', desc: 'handle file locks, for safety' },
+  { name: 'manage-cgroups-mode', type: 'string', desc: "cgroups mode: 'soft' (default), 'full' and 'strict'" },
+  { name: 'empty-ns', type: 'array', desc: "create a namespace, but don't restore its properties" },
+  { name: 'auto-dedup', type: 'boolean', desc: 'enable auto deduplication of memory images' },
+];
+
 export const COMMANDS: CommandDef[] = [
   { name: 'create', load: async () => (await import('./create')).create, args: ID, desc: 'create a container', min: 1, max: 1, flags: createFlags },
   {
@@ -191,20 +204,16 @@ export const COMMANDS: CommandDef[] = [
     max: 1,
     flags: [
       { name: 'image-path', type: 'string', desc: 'path for saving criu image files' },
-      { name: 'work-path', type: 'string', desc: 'path for saving work files and logs' },
+      criuFlags[0],
       { name: 'parent-path', type: 'string', desc: 'path for previous criu image files in pre-dump' },
       { name: 'leave-running', type: 'boolean', desc: 'leave the process running after checkpointing' },
-      { name: 'tcp-established', type: 'boolean', desc: 'allow open tcp connections' },
-      { name: 'ext-unix-sk', type: 'boolean', desc: 'allow external unix sockets' },
-      { name: 'shell-job', type: 'boolean', desc: 'allow shell jobs' },
+      ...criuFlags.slice(1, 4),
       { name: 'lazy-pages', type: 'boolean', desc: 'use userfaultfd to lazily restore memory pages' },
-      { name: 'status-fd', type: 'string', desc: 'criu writes \\0 to this FD once lazy-pages is ready' },
+      { name: 'status-fd', type: 'string', desc: 'criu writes \\0 to this FD once lazy-pages is ready (default: -1)' },
       { name: 'page-server', type: 'string', desc: 'ADDRESS:PORT of the page server' },
-      { name: 'file-locks', type: 'boolean', desc: 'handle file locks, for safety' },
+      criuFlags[4],
       { name: 'pre-dump', type: 'boolean', desc: "dump container's memory information only, leave the container running after this" },
-      { name: 'manage-cgroups-mode', type: 'string', desc: "cgroups mode: 'soft' (default), 'full' and 'strict'" },
-      { name: 'empty-ns', type: 'array', desc: "create a namespace, but don't restore its properties" },
-      { name: 'auto-dedup', type: 'boolean', desc: 'enable auto deduplication of memory images' },
+      ...criuFlags.slice(5),
     ],
   },
   {
@@ -217,19 +226,13 @@ export const COMMANDS: CommandDef[] = [
     flags: [
       { name: 'console-socket', type: 'string', desc: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
       { name: 'image-path', type: 'string', desc: 'path to criu image files for restoring' },
-      { name: 'work-path', type: 'string', desc: 'path for saving work files and logs' },
-      { name: 'tcp-established', type: 'boolean', desc: 'allow open tcp connections' },
-      { name: 'ext-unix-sk', type: 'boolean', desc: 'allow external unix sockets' },
-      { name: 'shell-job', type: 'boolean', desc: 'allow shell jobs' },
-      { name: 'file-locks', type: 'boolean', desc: 'handle file locks, for safety' },
-      { name: 'manage-cgroups-mode', type: 'string', desc: "cgroups mode: 'soft' (default), 'full' and 'strict'" },
+      ...criuFlags.slice(0, 6),
       { name: 'bundle', alias: 'b', type: 'string', desc: 'path to the root of the bundle directory', default: '' },
       { name: 'detach', alias: 'd', type: 'boolean', desc: "detach from the container's process" },
       { name: 'pid-file', type: 'string', desc: 'specify the file to write the process id to' },
-      { name: 'no-subreaper', type: 'boolean', desc: 'disable the use of the subreaper used to reap reparented processes' },
-      { name: 'no-pivot', type: 'boolean', desc: 'do not use pivot root to jail process inside rootfs' },
-      { name: 'empty-ns', type: 'array', desc: "create a namespace, but don't restore its properties" },
-      { name: 'auto-dedup', type: 'boolean', desc: 'enable auto deduplication of memory images' },
+      { name: 'no-subreaper', type: 'boolean', desc: 'disable the use of the subreaper used to reap reparented processes (tsrun never uses one: criu restores the init as its child)' },
+      { name: 'no-pivot', type: 'boolean', desc: 'do not use pivot root to jail process inside rootfs (refused: criu always pivots)' },
+      ...criuFlags.slice(6),
       { name: 'lazy-pages', type: 'boolean', desc: 'use userfaultfd to lazily restore memory pages' },
       { name: 'lsm-profile', type: 'string', desc: 'Specify an LSM profile to be used during restore in the form of TYPE:NAME' },
       { name: 'lsm-mount-context', type: 'string', desc: 'Specify an LSM mount context to be used during restore' },

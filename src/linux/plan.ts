@@ -104,7 +104,7 @@ export interface Plan {
   newUserNs: boolean;
 }
 
-const DEFAULT_DEVICES: Device[] = [
+export const DEFAULT_DEVICES: Device[] = [
   { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
   { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
   { path: '/dev/full', type: 'c', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },

@@ -48,6 +48,10 @@ export interface Native {
   setSubreaper(): void;
   /** Reap exited children other than keepPid (never blocks); returns how many. */
   reapOthers(keepPid: number): number;
+  /** mount(src, dst, NULL, MS_BIND|MS_REC): restore's root for CRIU must be a mount point. */
+  bindMount(src: string, dst: string): void;
+  /** umount2(path, MNT_DETACH); never throws. */
+  unmountDetach(path: string): void;
 }
 
 let native: Native | undefined;
@@ -76,6 +80,8 @@ export function loadNative(): Native {
   const setSubreaper = shim.func('int tsrun_set_subreaper(void)');
   const reapOthers = shim.func('int tsrun_reap_others(int keep_pid)');
   const strerrorname = libc.func('const char *strerrorname_np(int errnum)');
+  const mount = libc.func('int mount(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)');
+  const umount2 = libc.func('int umount2(const char *path, int flags)');
   const attachDev = shim.func(
     'int tsrun_attach_device_prog(const uint8_t *insns, size_t count, const char *cgroup_dir, _Out_ uint8_t *log, size_t loglen)',
   );
@@ -163,6 +169,18 @@ export function loadNative(): Native {
       const r = reapOthers(keepPid) as number;
       if (r < 0) throw new Error(`reap orphans: ${name(-r)}`);
       return r;
+    },
+    bindMount(src, dst) {
+      const MS_BIND = 0x1000;
+      const MS_REC = 0x4000;
+      if ((mount(src, dst, null, MS_BIND | MS_REC, null) as number) < 0) {
+        const e = lastErrno();
+        throw Object.assign(new Error(`bind mount ${src} on ${dst}: ${name(e)}`), { errno: e });
+      }
+    },
+    unmountDetach(p) {
+      const MNT_DETACH = 2;
+      umount2(p, MNT_DETACH);
     },
     attachDeviceProgram(insns, cgroupDir) {
       const log = Buffer.alloc(65536);

@@ -1,31 +1,52 @@
-// `checkpoint` / `restore` through CRIU. tsrun checks that CRIU can work on this host
-// (`criu check`) before it touches anything; where it cannot (criu missing, or a kernel it
-// does not support), the command fails with criu's own complaint on one line and the
-// container, the bundle and the state root are left exactly as they were. The dump and
-// restore themselves (CRIU's RPC, runc's image layout) are not implemented yet: with a
-// working CRIU the commands say so, equally without side effects.
-import { spawnSync } from 'node:child_process';
-import { TsrunError } from '../common/errors';
+// `checkpoint` / `restore` through CRIU's command line (linux/criu.ts says why not its RPC).
+// When criu fails they ask `criu check` whether CRIU can work on this host at all; where it
+// cannot, they fail with criu check's complaint on one line and leave the container (criu
+// thaws it), bundle and state root as they were. A checkpoint writes runc's image layout (CRIU's images plus descriptors.json, the
+// init's stdio), so images move between tsrun and runc. A restore rebuilds the container
+// the way create would have: its cgroups (criu starts inside them), the external mounts
+// mapped to the bundle's sources, namespaces given by path joined, the hooks prestart and
+// createRuntime run at CRIU's setup-namespaces notification, the state record (status
+// running, the restored pid), the pid file; in the foreground it waits for the init.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ErrorCode, TsrunError, fsError } from '../common/errors';
+import { detectMode, newCgroup, openCgroup, type CgroupManager, type CgroupRef } from '../linux/cgroups';
+import { criuCheck, externalMountArgs, runCriu } from '../linux/criu';
+import { procStartTime } from '../linux/proc';
+import { userName } from '../linux/passwd';
+import { exitCodeOf, loadNative, type Native } from '../native/shim';
+import { HOOKS } from '../oci/hooks';
 import { loadBundle } from '../oci/load';
+import type { Spec } from '../oci/types';
+import { deleteContainer } from './delete';
+import { hookLog, runHooks } from './hooks';
 import { requireStatus } from './lifecycle';
-import type { RuntimeOptions } from './options';
-import { deriveStatus } from './status';
+import type { ProcessIo, RuntimeOptions } from './options';
+import { noop, writePidFile } from './process-io';
+import type { ContainerRecord } from './record';
+import { deriveStatus, toState } from './status';
 import { Store } from './store';
 
-export const MANAGE_CGROUPS_MODES = ['soft', 'full', 'strict'] as const;
+export { criuCheck };
 
-/** What runc 1.1's checkpoint flags ask for (validated here, used once CRIU support lands). */
+export const MANAGE_CGROUPS_MODES = ['soft', 'full', 'strict', 'ignore'] as const;
+
+/** What runc 1.1's checkpoint flags ask for. */
 export interface CheckpointOptions {
   /** The criu binary (global --criu; default "criu" from PATH). */
   criu?: string;
+  /** Default: ./checkpoint, as runc. */
   imagePath?: string;
+  /** Default: the image path (criu's default). */
   workPath?: string;
+  /** Relative to the image path, as criu's --prev-images-dir. */
   parentPath?: string;
   leaveRunning?: boolean;
   tcpEstablished?: boolean;
   extUnixSk?: boolean;
   shellJob?: boolean;
   lazyPages?: boolean;
+  /** With lazyPages: an open fd criu writes \0 to once the lazy page server is ready. */
   statusFd?: number;
   pageServer?: string;
   fileLocks?: boolean;
@@ -44,9 +65,16 @@ export interface RestoreOptions extends Omit<CheckpointOptions, 'parentPath' | '
   noPivot?: boolean;
   lsmProfile?: string;
   lsmMountContext?: string;
+  /** Signal forwarding for a foreground restore (the CLI passes its own). */
+  io?: ProcessIo;
 }
 
 const NAMESPACES = ['network', 'pid', 'ipc', 'uts', 'mount', 'user', 'cgroup', 'time'];
+/** OCI namespace type -> CRIU's name. */
+const CRIU_NS: Record<string, string> = { network: 'net', pid: 'pid', ipc: 'ipc', uts: 'uts', mount: 'mnt', user: 'user', cgroup: 'cgroup', time: 'time' };
+/** Namespaces CRIU takes as external by key (--external at dump, --inherit-fd at restore). */
+const EXTERNAL_NS: Record<string, string> = { network: 'extRootNetNS', pid: 'extRootPidNS' };
+const DESCRIPTORS = 'descriptors.json';
 
 function validate(o: CheckpointOptions): void {
   if (o.manageCgroupsMode !== undefined && !(MANAGE_CGROUPS_MODES as readonly string[]).includes(o.manageCgroupsMode)) {
@@ -54,49 +82,364 @@ function validate(o: CheckpointOptions): void {
   }
   for (const ns of o.emptyNs ?? []) {
     if (!NAMESPACES.includes(ns)) throw new TsrunError(`invalid --empty-ns value ${JSON.stringify(ns)} (a namespace type: ${NAMESPACES.join(', ')})`);
+    // CRIU creates only an empty network namespace (its --empty-ns net).
+    if (ns !== 'network') throw new TsrunError(`--empty-ns ${ns}: CRIU can leave only the network namespace empty`);
   }
   if (o.pageServer !== undefined && !/^.+:\d+$/.test(o.pageServer)) {
     throw new TsrunError(`invalid --page-server ${JSON.stringify(o.pageServer)}: expected ADDRESS:PORT`);
   }
+  if (o.statusFd !== undefined && o.statusFd !== -1) {
+    if (!o.lazyPages) throw new TsrunError('--status-fd: only with --lazy-pages (criu reports readiness of the lazy page server on it)');
+    try {
+      fs.fstatSync(o.statusFd);
+    } catch {
+      throw new TsrunError(`invalid --status-fd argument ${o.statusFd}: bad file descriptor`);
+    }
+  }
 }
 
-/**
- * Run `criu check` and throw its complaint when CRIU cannot checkpoint on this host.
- * Returns when it can.
- */
-export function criuCheck(op: 'checkpoint' | 'restore', criu = 'criu'): void {
-  const r = spawnSync(criu, ['check'], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
-  if (r.error) {
-    const code = (r.error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `${JSON.stringify(criu)}: executable file not found (install criu, or pass --criu PATH)` : `${criu}: ${code ?? r.error.message}`;
-    throw new TsrunError(`${op}: cannot run criu check: ${why}`);
+/** The criu options both directions share. */
+function commonArgs(o: CheckpointOptions, spec: Spec): string[] {
+  const a = ['-v4', `--manage-cgroups=${o.manageCgroupsMode ?? 'soft'}`];
+  if (o.tcpEstablished) a.push('--tcp-established');
+  if (o.extUnixSk) a.push('--ext-unix-sk');
+  if (o.shellJob) a.push('--shell-job');
+  if (o.fileLocks) a.push('--file-locks');
+  if (o.lazyPages) a.push('--lazy-pages');
+  if (o.autoDedup) a.push('--auto-dedup');
+  if (o.emptyNs?.length) a.push('--empty-ns', 'net');
+  // runc's annotation for a container's own CRIU configuration file ("" = none).
+  const config = spec.annotations?.['org.criu.config'];
+  if (config) a.push('--config', config);
+  return a;
+}
+
+/** -D and -W: the image directory (made, 0700, as runc) and the work directory. */
+function dirs(o: CheckpointOptions, make: boolean): { images: string; work: string } {
+  const images = path.resolve(o.imagePath || 'checkpoint');
+  const work = o.workPath ? path.resolve(o.workPath) : images;
+  for (const d of make ? [images, work] : [work]) {
+    try {
+      fs.mkdirSync(d, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(`mkdir ${d}`, err);
+    }
   }
-  if (r.status !== 0) {
-    const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
-    const complaint = lines.find((l) => /^Error\b/.test(l)) ?? lines[0] ?? `exit status ${r.status ?? r.signal}`;
-    throw new TsrunError(`${op}: criu check failed (${r.status === null ? `signal ${r.signal}` : `exit status ${r.status}`}): ${complaint}`);
-  }
+  return { images, work };
+}
+
+function refuseTerminal(op: string, spec: Spec): void {
+  // CRIU hands a restored console's pty master back only over its RPC (orphan-pts-master).
+  if (spec.process?.terminal) throw new TsrunError(`${op}: containers with process.terminal are not supported: tsrun drives criu through its command line, which cannot hand the restored terminal back`);
 }
 
 export async function checkpoint(g: RuntimeOptions, id: string, o: CheckpointOptions): Promise<void> {
   validate(o);
   const store = new Store(g.root);
   Store.validateId(id);
-  await store.withLock(id, () => {
+  let destroy = false;
+  await store.withLock(id, async () => {
     const rec = store.load(id);
     requireStatus('checkpoint', deriveStatus(rec, store), id);
-    g.logger?.debug?.(`checkpoint ${id}: running ${o.criu ?? 'criu'} check`);
-    criuCheck('checkpoint', o.criu);
-    throw new TsrunError('checkpoint: criu check passed, but tsrun does not implement checkpointing through CRIU yet; the container is left running');
+    refuseTerminal('checkpoint', rec.config);
+    const made = [path.resolve(o.imagePath || 'checkpoint'), ...(o.workPath ? [path.resolve(o.workPath)] : [])].filter((d) => !fs.existsSync(d));
+    const { images, work } = dirs(o, true);
+    const pid = rec.pid;
+    const args = ['-t', String(pid), '-D', images, '-W', work, '-o', 'dump.log', '--root', rec.rootfs, ...commonArgs(o, rec.config)];
+    if (o.leaveRunning) args.push('--leave-running');
+    const freezer = rec.cgroup && (rec.cgroup.dirs.unified ?? rec.cgroup.dirs.freezer);
+    if (freezer) args.push('--freeze-cgroup', freezer);
+    if (o.pageServer) {
+      const at = o.pageServer.lastIndexOf(':');
+      args.push('--page-server', '--address', o.pageServer.slice(0, at), '--port', o.pageServer.slice(at + 1));
+    }
+    if (o.parentPath) args.push('--prev-images-dir', o.parentPath, '--track-mem');
+    else if (o.preDump) args.push('--track-mem');
+    const fds = new Map<number, number>();
+    if (o.statusFd !== undefined && o.statusFd >= 0) {
+      args.push('--status-fd', String(o.statusFd));
+      fds.set(o.statusFd, o.statusFd);
+    }
+    for (const ns of rec.config.linux?.namespaces ?? []) {
+      if (ns.path && EXTERNAL_NS[ns.type]) args.push('--external', `${CRIU_NS[ns.type]}[${fs.statSync(ns.path).ino}]:${EXTERNAL_NS[ns.type]}`);
+    }
+    if (!o.preDump) {
+      const maskedFile = (p: string) => {
+        try {
+          return !fs.statSync(`/proc/${pid}/root/${p}`).isDirectory();
+        } catch {
+          return false;
+        }
+      };
+      args.push(...externalMountArgs('dump', rec.config, rec.cgroup, hasV1(rec.cgroup), maskedFile));
+      // The init's stdio as the kernel names it (pipe:[123]): restore hands the caller's own
+      // fds to the restored process in place of pipes (runc's descriptors.json).
+      const fdNames = [0, 1, 2].map((n) => {
+        try {
+          return fs.readlinkSync(`/proc/${pid}/fd/${n}`);
+        } catch {
+          return '/dev/null';
+        }
+      });
+      fs.writeFileSync(path.join(images, DESCRIPTORS), JSON.stringify(fdNames), { mode: 0o600 });
+    }
+    g.logger?.debug?.(`checkpoint ${id}: criu ${o.preDump ? 'pre-dump' : 'dump'} ${args.join(' ')}`);
+    try {
+      await runCriu({ criu: o.criu ?? 'criu', command: o.preDump ? 'pre-dump' : 'dump', args, log: path.join(work, 'dump.log'), fds });
+    } catch (err) {
+      // A failed dump leaves the tasks running (criu thaws them). Where CRIU cannot work
+      // at all, say why in criu check's words and take back the directories made here.
+      explain('checkpoint', o.criu, err, () => {
+        for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+      });
+    }
+    destroy = !o.leaveRunning && !o.preDump;
   });
+  // The processes are gone (criu killed them after the dump): free the cgroups, run the
+  // poststop hooks, remove the record, as runc destroys the container.
+  if (destroy) await deleteContainer(g, id, true);
 }
 
-export async function restore(g: RuntimeOptions, id: string, o: RestoreOptions): Promise<void> {
+/**
+ * After criu failed: `criu check` (seconds under emulation, so not run before every call, as
+ * runc does not either) decides whether the complaint is CRIU's host support; then undo()
+ * runs and its error is thrown. Otherwise the original error stands.
+ */
+function explain(op: 'checkpoint' | 'restore', criu: string | undefined, err: unknown, undo: () => void): never {
+  try {
+    criuCheck(op, criu);
+  } catch (checkErr) {
+    undo();
+    throw checkErr;
+  }
+  throw err;
+}
+
+function hasV1(ref: CgroupRef | null): boolean {
+  return ref ? ref.mode !== 'v2' : detectMode() !== 'v2';
+}
+
+export async function restore(g: RuntimeOptions, id: string, o: RestoreOptions): Promise<number> {
   validate(o);
   Store.validateId(id);
   const store = new Store(g.root);
   if (store.exists(id)) throw new TsrunError(`container with id exists: ${id}`);
-  loadBundle(o.bundle); // a bad bundle is reported before criu is asked
-  criuCheck('restore', o.criu);
-  throw new TsrunError('restore: criu check passed, but tsrun does not implement restoring through CRIU yet; nothing was created');
+  const { spec, bundleDir, rootfs } = loadBundle(o.bundle); // a bad bundle is reported before criu is asked
+  if (!spec.process) throw new TsrunError('config.json: /process: required to restore a container');
+  refuseTerminal('restore', spec);
+  if (o.consoleSocket) throw new TsrunError('restore: --console-socket: process.terminal is false, there is no console to send', { code: ErrorCode.Usage });
+  if (o.noPivot) throw new TsrunError('restore: --no-pivot: criu always pivots into the restored root; tsrun cannot restore without pivot_root', { code: ErrorCode.Usage });
+  for (const ns of spec.linux?.namespaces ?? []) {
+    if (ns.path && ns.type === 'cgroup') throw new TsrunError('restore: a cgroup namespace given by path cannot be joined by criu');
+  }
+  const images = path.resolve(o.imagePath || 'checkpoint');
+  let fdNames: string[];
+  try {
+    fdNames = JSON.parse(fs.readFileSync(path.join(images, DESCRIPTORS), 'utf8')) as string[];
+  } catch (err) {
+    explain('restore', o.criu, fsError(`restore: read ${path.join(images, DESCRIPTORS)} (not a container checkpoint?)`, err), noop);
+  }
+  store.reserve(id);
+  const r = new Restore(g, id, o, store, spec, bundleDir, rootfs);
+  await store.withLock(id, async () => {
+    try {
+      await r.run(images, fdNames);
+    } catch (err) {
+      r.cleanup();
+      explain('restore', o.criu, err, noop);
+    }
+  });
+  const pid = r.pid;
+  if (o.pidFile) writePidFile(o.pidFile, pid);
+  if (o.detach) return 0;
+  // Foreground: the init is our child (criu restored it as its sibling); wait, then delete.
+  const stop = o.io?.forwardSignals?.(pid) ?? noop;
+  try {
+    return exitCodeOf(await loadNative().waitAsync(pid));
+  } finally {
+    stop();
+    await deleteContainer(g, id, true);
+  }
+}
+
+class Restore {
+  pid = 0;
+  private native!: Native;
+  private cgroup: CgroupManager | null = null;
+  private criuRoot = '';
+  private hooksRan = false;
+  private openFds: number[] = [];
+
+  constructor(
+    private g: RuntimeOptions,
+    private id: string,
+    private o: RestoreOptions,
+    private store: Store,
+    private spec: Spec,
+    private bundle: string,
+    private rootfs: string,
+  ) {}
+
+  async run(images: string, fdNames: string[]): Promise<void> {
+    const { spec, o, store } = this;
+    this.native = loadNative();
+    const work = dirs(o, false).work;
+    const cgroup = newCgroup({
+      id: this.id,
+      cgroupsPath: spec.linux?.cgroupsPath,
+      systemd: !!this.g.systemdCgroup,
+      rootless: this.g.rootless ?? process.geteuid?.() !== 0,
+      resources: spec.linux?.resources,
+    });
+    const frozen = cgroup.frozenAt();
+    if (frozen) throw new TsrunError(`container's cgroup unexpectedly frozen: ${frozen} (thaw it first)`);
+    this.cgroup = cgroup;
+    // Provisional (pid 0): a restore killed midway leaves something `delete --force` clears.
+    store.save(this.record(0, true));
+    // CRIU's --root must be a mount point whose parent is not overmounted: bind the rootfs
+    // to a directory of our own.
+    this.criuRoot = path.join(store.dir(this.id), 'criu-root');
+    fs.mkdirSync(this.criuRoot);
+    this.native.bindMount(this.rootfs, this.criuRoot);
+
+    const args = ['-D', images, '-W', work, '-o', 'restore.log', '--root', this.criuRoot, '--restore-detached', '--restore-sibling', '--evasive-devices', ...commonArgs(o, spec)];
+    args.push(...cgroupRoots(cgroup.ref));
+    args.push(...externalMountArgs('restore', spec, cgroup.ref, hasV1(cgroup.ref)));
+    if (o.lsmProfile) args.push('--lsm-profile', o.lsmProfile);
+    if (o.lsmMountContext) args.push('--lsm-mount-context', o.lsmMountContext);
+    const fds = new Map<number, number>();
+    let next = 4; // 0-2: our stdio, 3: the gate
+    for (const ns of spec.linux?.namespaces ?? []) {
+      if (!ns.path) continue;
+      if (EXTERNAL_NS[ns.type]) {
+        let fd: number;
+        try {
+          fd = fs.openSync(ns.path, 'r');
+        } catch (err) {
+          throw fsError(`restore: open ${ns.type} namespace ${ns.path}`, err);
+        }
+        this.openFds.push(fd);
+        fds.set(next, fd);
+        args.push('--inherit-fd', `fd[${next}]:${EXTERNAL_NS[ns.type]}`);
+        next++;
+      } else {
+        args.push('--join-ns', `${CRIU_NS[ns.type]}:${ns.path}`);
+      }
+    }
+    fdNames.forEach((name, i) => {
+      if (name.includes('pipe:')) args.push('--inherit-fd', `fd[${i}]:${name}`);
+    });
+    this.g.logger?.debug?.(`restore ${this.id}: criu restore ${args.join(' ')}`);
+    try {
+      await runCriu({
+        criu: o.criu ?? 'criu',
+        command: 'restore',
+        args,
+        log: path.join(work, 'restore.log'),
+        fds,
+        beforeStart: (criuPid) => {
+          // criu forks the restored tasks: they start in its cgroups (created and set up here).
+          cgroup.apply(criuPid);
+          const resources = spec.linux?.resources ?? {};
+          cgroup.set({ ...resources, devices: resources.devices ?? [] });
+        },
+        notify: (action, pid) => this.notify(action, pid),
+      });
+    } finally {
+      this.release();
+    }
+    if (!this.pid) throw new TsrunError('restore: criu finished without reporting the restored process');
+  }
+
+  private notify(action: string, pid: number): void {
+    if (action === 'setup-namespaces' && pid > 0) {
+      // As runc: the runtime-namespace creation hooks run once the namespaces exist.
+      this.pid = pid;
+      const rec = this.record(pid, false);
+      this.store.save(rec);
+      this.hooksRan = true;
+      runHooks('prestart', this.spec.hooks?.prestart, toState(rec, HOOKS.prestart.status), hookLog(this.g));
+      runHooks('createRuntime', this.spec.hooks?.createRuntime, toState(rec, HOOKS.createRuntime.status), hookLog(this.g));
+    } else if (action === 'post-restore' && pid > 0) {
+      this.pid = pid;
+      this.store.save(this.record(pid, false));
+      this.g.logger?.debug?.(`restore ${this.id}: restored init is pid ${pid}`);
+    }
+  }
+
+  private record(pid: number, provisional: boolean): ContainerRecord {
+    const rec: ContainerRecord = {
+      version: 1,
+      id: this.id,
+      bundle: this.bundle,
+      rootfs: this.rootfs,
+      pid,
+      pidStartTime: pid ? (procStartTime(pid) ?? 0) : 0,
+      created: new Date().toISOString(),
+      config: this.spec,
+      cgroup: this.cgroup?.ref ?? null,
+      owner: userName(process.geteuid?.() ?? 0),
+    };
+    if (provisional) rec.creator = { pid: process.pid, startTime: procStartTime(process.pid) ?? 0 };
+    return rec;
+  }
+
+  /** Undo a failed restore: the restored process, the root mount, cgroups, state. Never throws. */
+  cleanup(): void {
+    if (this.pid) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+        this.native.wait(this.pid);
+      } catch {
+        /* gone, or not ours */
+      }
+    }
+    this.release();
+    try {
+      if (this.cgroup) {
+        const mgr = openCgroup(this.cgroup.ref);
+        for (const p of mgr.pids()) process.kill(p, 'SIGKILL');
+        this.cgroup.destroy();
+      }
+    } catch {
+      /* best effort: report the original error */
+    }
+    try {
+      this.store.remove(this.id);
+    } catch {
+      /* best effort */
+    }
+    if (this.hooksRan) {
+      const rec = this.record(this.pid, false);
+      runHooks('poststop', this.spec.hooks?.poststop, toState(rec, HOOKS.poststop.status), hookLog(this.g));
+    }
+  }
+
+  /** The root bind mount and the namespace fds, which only criu needed. */
+  release(): void {
+    if (this.criuRoot) {
+      this.native.unmountDetach(this.criuRoot);
+      try {
+        fs.rmdirSync(this.criuRoot);
+      } catch {
+        /* still busy or already gone */
+      }
+      this.criuRoot = '';
+    }
+    for (const fd of this.openFds.splice(0)) fs.closeSync(fd);
+  }
+}
+
+/** --cgroup-root for each hierarchy: the container's cgroup path under its mount point. */
+function cgroupRoots(ref: CgroupRef): string[] {
+  const out: string[] = [];
+  for (const [ctrl, dir] of Object.entries(ref.dirs)) {
+    if (ctrl === 'unified') {
+      if (ref.mode === 'v2') out.push('--cgroup-root', dir.replace(/^\/sys\/fs\/cgroup/, '') || '/');
+      continue;
+    }
+    const rel = '/' + dir.split('/').slice(5).join('/');
+    out.push('--cgroup-root', `${ctrl}:${rel}`);
+  }
+  return out;
 }

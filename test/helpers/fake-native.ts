@@ -59,6 +59,10 @@ export class FakeNative implements Native {
   sendPidfd(path: string, pid: number): void {
     this.pidfds.push({ path, pid });
   }
+  bindMount(): void {
+    throw new Error('fake native: bindMount');
+  }
+  unmountDetach(): void {}
   send(_fd: number, type: number, payload?: Buffer): void {
     this.sent.push(payload ? { type, payload: payload.toString() } : { type });
   }

@@ -46,6 +46,21 @@ export function busctl(user: boolean, method: string, sig: string, args: string[
   return r.stdout;
 }
 
+/**
+ * Rootless: the cgroup of the caller's systemd user manager (e.g.
+ * /user.slice/user-1000.slice/user@1000.service): its units, and so the container's scope,
+ * live below it, in the subtree systemd delegated to the user.
+ */
+export function userManagerCgroup(): string {
+  const r = spawnSync('busctl', ['--user', 'get-property', ...DEST, 'ControlGroup'], { encoding: 'utf8', timeout: 30_000 });
+  const cg = /^s "(\/[^"]*)"/.exec(r.stdout ?? '')?.[1];
+  if (r.error || r.status !== 0 || !cg) {
+    const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').pop();
+    throw new TsrunError(`systemd: rootless --systemd-cgroup needs the user's systemd on the user bus ($XDG_RUNTIME_DIR/bus): ${why}`);
+  }
+  return cg;
+}
+
 type Prop = [name: string, sig: string, ...values: string[]];
 
 /** "0-2,5" -> the little-endian bitmask bytes systemd's AllowedCPUs/AllowedMemoryNodes take. */
@@ -133,6 +148,9 @@ export class SystemdManager implements CgroupManager {
   }
   get deviceRules() {
     return this.base.deviceRules;
+  }
+  get skipped() {
+    return this.base.skipped ?? null;
   }
   private get unit(): string {
     return this.ref.systemd!.unit;

@@ -31,6 +31,11 @@ export interface CgroupManager {
   /** Create the cgroup directories (idempotent) and move pid into them. */
   apply(pid: number): void;
   /**
+   * After apply(): why the container has no cgroup of its own (rootless without
+   * permission: runc's rule is to carry on without one, with a warning), else null.
+   */
+  readonly skipped?: string | null;
+  /**
    * Pure v2 only: create the directory and return it, for a child to be born in it
    * (clone3 CLONE_INTO_CGROUP: no migration, no RCU grace period). null elsewhere: v1
    * and hybrid hosts still migrate into their v1 hierarchies, which costs the same.

@@ -1,0 +1,223 @@
+// Checkpoint and restore for real, where CRIU works (the v2host guest tier: Debian 12's
+// criu on its 6.1 kernel; `criu check` fails on the development host, where this skips).
+// Each scenario runs against tsrun and, beside it, Debian's runc, and checks the effect
+// from outside: the restored process continues counting where the checkpointed one
+// stopped (its stdout pipe and a file in the bind mount /m), the state says running with
+// the restored pid, the pid sits in the container's cgroup.
+// Containers get pipes for stdio, as podman's conmon gives them: CRIU cannot dump a
+// file the container reaches through a mount outside its own namespace (a host log file),
+// and the restore hands the new caller's pipes to the restored process.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, RUNC, type Config, pidAlive, skipReason, Suite, waitFor } from '../../conformance/lib/harness';
+
+function why(): string | undefined {
+  const base = skipReason();
+  if (base) return base;
+  const r = spawnSync('criu', ['check'], { encoding: 'utf8' });
+  if (r.error) return 'criu is not installed';
+  if (r.status !== 0) return `criu check fails here: ${`${r.stderr}${r.stdout}`.split('\n').find((l) => l.includes('Error')) ?? `exit ${r.status}`}`;
+  return undefined;
+}
+const skip = why();
+if (skip) console.warn(`[checkpoint-criu] skipped: ${skip}`);
+const runtimes: Array<[string, string]> = [['tsrun', BIN]];
+if (fs.existsSync(RUNC)) runtimes.push(['runc', RUNC]);
+const suites = new Map(runtimes.map(([name, bin]) => [name, new Suite(`criu-${name}`, bin)]));
+afterAll(async () => {
+  for (const p of procs) p.kill('SIGKILL');
+  for (const s of suites.values()) await s.cleanup();
+});
+const procs: ChildProcess[] = [];
+const WAIT = 60_000;
+
+/** A runtime call whose stdio are pipes kept open: the container inherits them. */
+class Piped {
+  out = '';
+  err = '';
+  readonly exited: Promise<number | null>;
+  /** stdout's EOF: every process holding the pipe (the container) is gone. */
+  readonly ended: Promise<void>;
+  private proc: ChildProcess;
+  constructor(s: Suite, args: string[]) {
+    this.proc = spawn(s.bin, ['--root', s.root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    procs.push(this.proc);
+    this.proc.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.proc.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    this.ended = new Promise((resolve) => this.proc.stdout!.once('close', () => resolve()));
+  }
+  /** Everything the container wrote, once it is gone (bounded). */
+  async drained(): Promise<number> {
+    await Promise.race([this.ended, new Promise((r) => setTimeout(r, WAIT))]);
+    return Math.max(0, ...this.numbers());
+  }
+  /** The numbers the counter printed so far. */
+  numbers(): number[] {
+    return this.out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+  }
+  async ok(): Promise<void> {
+    const code = await this.exited;
+    if (code !== 0) throw new Error(`exit ${code}: ${this.err.trim()}`);
+  }
+  close(): void {
+    this.proc.stdin!.destroy();
+    this.proc.stdout!.destroy();
+    this.proc.stderr!.destroy();
+  }
+}
+
+/** Counts to stdout and into /m/count, one number per 0.2 s. */
+const COUNTER = ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i; echo $i > /m/count; sleep 0.2; done'];
+
+async function counting(p: Piped, above: number): Promise<number> {
+  const n = await waitFor(() => {
+    const v = p.numbers();
+    return v.length && v[v.length - 1] > above ? v[v.length - 1] : 0;
+  }, WAIT);
+  if (!n) throw new Error(`counter did not pass ${above}: stdout ${JSON.stringify(p.out.slice(-200))}, stderr ${p.err.trim()}`);
+  return n;
+}
+
+/** The restored container: running, a live pid in its cgroup. */
+function checkRestored(s: Suite, id: string, cgroupsPath: string, oldPid: number): number {
+  const st = s.state(id);
+  expect(st.status).toBe('running');
+  expect(st.pid).toBeGreaterThan(0);
+  expect(st.pid).not.toBe(oldPid);
+  expect(pidAlive(st.pid!)).toBe(true);
+  const cg = fs.readFileSync(`/proc/${st.pid}/cgroup`, 'utf8');
+  // With a cgroup namespace the process sees "/", so ask from the host side: cgroup.procs.
+  const procsFile = path.join('/sys/fs/cgroup', cgroupsPath, 'cgroup.procs');
+  expect(fs.readFileSync(procsFile, 'utf8').split('\n')).toContain(String(st.pid));
+  expect(cg).toMatch(/^0::/);
+  return st.pid!;
+}
+
+/** The restored counter picks up where the old one stopped: old + new output, overlap
+ *  (pipe data CRIU carried over) removed, is 1..n with nothing missing. */
+function expectContinues(old: number[], restored: number[]): void {
+  expect(restored.length).toBeGreaterThan(0);
+  expect(restored[0]).toBeLessThanOrEqual(Math.max(...old) + 1);
+  const all = [...new Set([...old, ...restored])].sort((a, b) => a - b);
+  expect(all).toEqual(all.map((_, i) => i + 1));
+}
+
+describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (name) => {
+  const s = suites.get(name)!;
+
+  it('counter: checkpoint (the container goes away), restore under the same id, it counts on from where it stopped', async () => {
+    const b = await s.bundle('same', { args: COUNTER });
+    const id = s.id('same');
+    const run = new Piped(s, ['run', '-d', '--bundle', b.dir, id]);
+    await run.ok();
+    const pid = s.state(id).pid!;
+    await counting(run, 3);
+    const images = path.join(s.tmp, `img-${id}`);
+    s.ok(['checkpoint', '--image-path', images, id], { timeoutMs: WAIT });
+    // Without --leave-running the container is gone: no state, no process.
+    expect(s.rt(['state', id]).code).toBe(1);
+    expect(await waitFor(() => !pidAlive(pid), WAIT)).toBe(true);
+    const last = await run.drained();
+    run.close();
+    const pidFile = path.join(s.tmp, `${id}.pid`);
+    const rs = new Piped(s, ['restore', '-d', '--image-path', images, '--bundle', b.dir, '--pid-file', pidFile, id]);
+    await rs.ok();
+    const newPid = checkRestored(s, id, b.cgroupsPath, pid);
+    expect(Number(fs.readFileSync(pidFile, 'utf8'))).toBe(newPid);
+    // It continues: together the two pipes carry 1, 2, 3, ... with nothing missing.
+    await counting(rs, last + 2);
+    expectContinues(run.numbers(), rs.numbers());
+    // And through the bind mount, mapped back to the bundle's source.
+    expect(await waitFor(() => Number(fs.readFileSync(path.join(b.host, 'count'), 'utf8')) > last + 1, WAIT)).toBe(true);
+    s.ok(['delete', '-f', id]);
+    rs.close();
+  });
+
+  it('counter: checkpoint --leave-running keeps it counting; restore under a new id counts on from the checkpoint', async () => {
+    const b = await s.bundle('leave', { args: COUNTER });
+    const id = s.id('leave');
+    const run = new Piped(s, ['run', '-d', '--bundle', b.dir, id]);
+    await run.ok();
+    const pid = s.state(id).pid!;
+    const before = await counting(run, 3);
+    const images = path.join(s.tmp, `img-${id}`);
+    s.ok(['checkpoint', '--leave-running', '--image-path', images, id], { timeoutMs: WAIT });
+    expect(s.state(id)).toMatchObject({ status: 'running', pid });
+    const after = await counting(run, run.numbers().pop()! + 1);
+    s.ok(['delete', '-f', id]);
+    run.close();
+    const id2 = s.id('leave-new');
+    const rs = new Piped(s, ['restore', '-d', '--image-path', images, '--bundle', b.dir, id2]);
+    await rs.ok();
+    checkRestored(s, id2, b.cgroupsPath, pid);
+    await counting(rs, 0);
+    const first = rs.numbers()[0];
+    expect(first).toBeGreaterThan(before);
+    expect(first).toBeLessThanOrEqual(after);
+    s.ok(['delete', '-f', id2]);
+    rs.close();
+  });
+
+  it('an established TCP connection on loopback: refused without --tcp-established, carried over with it', async () => {
+    const b = await s.bundle('tcp', {
+      args: ['sh', '-c', 'ip link set lo up; nc -l -p 5000 > /m/out & sleep 1; i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done | nc 127.0.0.1 5000'],
+      mutate: (c: Config) => {
+        for (const set of ['bounding', 'effective', 'permitted'] as const) c.process.capabilities[set].push('CAP_NET_ADMIN');
+      },
+    });
+    const id = s.id('tcp');
+    const run = new Piped(s, ['run', '-d', '--bundle', b.dir, id]);
+    await run.ok();
+    const pid = s.state(id).pid!;
+    const out = path.join(b.host, 'out');
+    const lastOut = () => Number((fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '').trim().split('\n').pop() || 0);
+    expect(await waitFor(() => lastOut() > 3, WAIT)).toBe(true);
+    const images = path.join(s.tmp, `img-${id}`);
+    const refused = s.rt(['checkpoint', '--image-path', images, id], { timeoutMs: WAIT });
+    expect(refused.code).not.toBe(0);
+    expect(s.state(id)).toMatchObject({ status: 'running', pid });
+    s.ok(['checkpoint', '--tcp-established', '--image-path', images, id], { timeoutMs: WAIT });
+    expect(await waitFor(() => !pidAlive(pid), WAIT)).toBe(true);
+    const last = lastOut();
+    run.close();
+    const rs = new Piped(s, ['restore', '-d', '--tcp-established', '--image-path', images, '--bundle', b.dir, id]);
+    await rs.ok();
+    checkRestored(s, id, b.cgroupsPath, pid);
+    // The numbers keep arriving through the restored connection, continuing the sequence.
+    expect(await waitFor(() => lastOut() > last + 2, WAIT)).toBe(true);
+    const seq = fs.readFileSync(out, 'utf8').trim().split('\n').map(Number);
+    expect(seq.every((v, i) => v === i + 1)).toBe(true);
+    s.ok(['delete', '-f', id]);
+    rs.close();
+  });
+
+  it('pre-dump then dump with --parent-path: the dump builds on the pre-dump, the restore counts on', async () => {
+    const b = await s.bundle('pre', { args: COUNTER });
+    const id = s.id('pre');
+    const run = new Piped(s, ['run', '-d', '--bundle', b.dir, id]);
+    await run.ok();
+    const pid = s.state(id).pid!;
+    await counting(run, 3);
+    const pre = path.join(s.tmp, `pre-${id}`);
+    const final = path.join(s.tmp, `final-${id}`);
+    s.ok(['checkpoint', '--pre-dump', '--image-path', pre, id], { timeoutMs: WAIT });
+    expect(s.state(id)).toMatchObject({ status: 'running', pid });
+    expect(fs.readdirSync(pre).some((f) => f.startsWith('pages-'))).toBe(true);
+    await counting(run, run.numbers().pop()! + 1);
+    s.ok(['checkpoint', '--parent-path', '../' + path.basename(pre), '--image-path', final, id], { timeoutMs: WAIT });
+    // criu links the dump to its parent images.
+    expect(fs.readlinkSync(path.join(final, 'parent'))).toBe('../' + path.basename(pre));
+    const last = await run.drained();
+    run.close();
+    const rs = new Piped(s, ['restore', '-d', '--image-path', final, '--bundle', b.dir, id]);
+    await rs.ok();
+    checkRestored(s, id, b.cgroupsPath, pid);
+    await counting(rs, last + 2);
+    expectContinues(run.numbers(), rs.numbers());
+    s.ok(['delete', '-f', id]);
+    rs.close();
+  });
+});
