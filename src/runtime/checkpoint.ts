@@ -1,7 +1,7 @@
 // `checkpoint` / `restore` through CRIU's command line (linux/criu.ts says why not its RPC).
-// Both check first that CRIU can work on this host (`criu check`); where it cannot, they fail
-// with criu's complaint on one line and leave the container, bundle and state root as they
-// were. A checkpoint writes runc's image layout (CRIU's images plus descriptors.json, the
+// When criu fails they ask `criu check` whether CRIU can work on this host at all; where it
+// cannot, they fail with criu check's complaint on one line and leave the container (criu
+// thaws it), bundle and state root as they were. A checkpoint writes runc's image layout (CRIU's images plus descriptors.json, the
 // init's stdio), so images move between tsrun and runc. A restore rebuilds the container
 // the way create would have: its cgroups (criu starts inside them), the external mounts
 // mapped to the bundle's sources, namespaces given by path joined, the hooks prestart and
@@ -142,8 +142,7 @@ export async function checkpoint(g: RuntimeOptions, id: string, o: CheckpointOpt
     const rec = store.load(id);
     requireStatus('checkpoint', deriveStatus(rec, store), id);
     refuseTerminal('checkpoint', rec.config);
-    g.logger?.debug?.(`checkpoint ${id}: running ${o.criu ?? 'criu'} check`);
-    criuCheck('checkpoint', o.criu);
+    const made = [path.resolve(o.imagePath || 'checkpoint'), ...(o.workPath ? [path.resolve(o.workPath)] : [])].filter((d) => !fs.existsSync(d));
     const { images, work } = dirs(o, true);
     const pid = rec.pid;
     const args = ['-t', String(pid), '-D', images, '-W', work, '-o', 'dump.log', '--root', rec.rootfs, ...commonArgs(o, rec.config)];
@@ -185,12 +184,35 @@ export async function checkpoint(g: RuntimeOptions, id: string, o: CheckpointOpt
       fs.writeFileSync(path.join(images, DESCRIPTORS), JSON.stringify(fdNames), { mode: 0o600 });
     }
     g.logger?.debug?.(`checkpoint ${id}: criu ${o.preDump ? 'pre-dump' : 'dump'} ${args.join(' ')}`);
-    await runCriu({ criu: o.criu ?? 'criu', command: o.preDump ? 'pre-dump' : 'dump', args, log: path.join(work, 'dump.log'), fds });
+    try {
+      await runCriu({ criu: o.criu ?? 'criu', command: o.preDump ? 'pre-dump' : 'dump', args, log: path.join(work, 'dump.log'), fds });
+    } catch (err) {
+      // A failed dump leaves the tasks running (criu thaws them). Where CRIU cannot work
+      // at all, say why in criu check's words and take back the directories made here.
+      explain('checkpoint', o.criu, err, () => {
+        for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+      });
+    }
     destroy = !o.leaveRunning && !o.preDump;
   });
   // The processes are gone (criu killed them after the dump): free the cgroups, run the
   // poststop hooks, remove the record, as runc destroys the container.
   if (destroy) await deleteContainer(g, id, true);
+}
+
+/**
+ * After criu failed: `criu check` (seconds under emulation, so not run before every call, as
+ * runc does not either) decides whether the complaint is CRIU's host support; then undo()
+ * runs and its error is thrown. Otherwise the original error stands.
+ */
+function explain(op: 'checkpoint' | 'restore', criu: string | undefined, err: unknown, undo: () => void): never {
+  try {
+    criuCheck(op, criu);
+  } catch (checkErr) {
+    undo();
+    throw checkErr;
+  }
+  throw err;
 }
 
 function hasV1(ref: CgroupRef | null): boolean {
@@ -210,13 +232,12 @@ export async function restore(g: RuntimeOptions, id: string, o: RestoreOptions):
   for (const ns of spec.linux?.namespaces ?? []) {
     if (ns.path && ns.type === 'cgroup') throw new TsrunError('restore: a cgroup namespace given by path cannot be joined by criu');
   }
-  criuCheck('restore', o.criu);
   const images = path.resolve(o.imagePath || 'checkpoint');
   let fdNames: string[];
   try {
     fdNames = JSON.parse(fs.readFileSync(path.join(images, DESCRIPTORS), 'utf8')) as string[];
   } catch (err) {
-    throw fsError(`restore: read ${path.join(images, DESCRIPTORS)} (not a container checkpoint?)`, err);
+    explain('restore', o.criu, fsError(`restore: read ${path.join(images, DESCRIPTORS)} (not a container checkpoint?)`, err), noop);
   }
   store.reserve(id);
   const r = new Restore(g, id, o, store, spec, bundleDir, rootfs);
@@ -225,7 +246,7 @@ export async function restore(g: RuntimeOptions, id: string, o: RestoreOptions):
       await r.run(images, fdNames);
     } catch (err) {
       r.cleanup();
-      throw err;
+      explain('restore', o.criu, err, noop);
     }
   });
   const pid = r.pid;

@@ -24,11 +24,11 @@ afterAll(async () => {
 });
 
 /** What tsrun must say for this host's criu. */
-const expected = criuState === 'absent' ? /criu check: "criu": executable file not found/
-  : criuState === 'fails' ? /criu check failed \(exit status \d+\): \S/
-  : /does not implement/;
+const expected = criuState === 'absent' ? /criu check: "criu": executable file not found/ : /criu check failed \(exit status \d+\): \S/;
+// Where CRIU works, checkpoint-criu.test.ts (the guest tier) does the real thing.
+if (criuState === 'works') console.warn('[checkpoint] the no-CRIU cases skipped: criu works on this host');
 
-describe.skipIf(!!skip)('checkpoint and restore without a working CRIU', () => {
+describe.skipIf(!!skip || criuState === 'works')('checkpoint and restore without a working CRIU', () => {
   it.each(withRunc ? [['tsrun'], ['runc']] : [['tsrun']])('%s: checkpoint fails, exit 1, the container keeps running', async (name) => {
     const s = name === 'runc' ? rc : ts;
     const b = await s.bundle('ck', { args: ['sleep', '1000'] });
