@@ -107,7 +107,7 @@ describe.skipIf(!!skip)('rootless (a non-root user with subordinate ids)', () =>
     await new Promise((r) => setTimeout(r, 500));
     for (let i = 0; i < 100 && !/gid|\n.*\n.*\n/.test(fs.readFileSync(out, 'utf8')); i++) await new Promise((r) => setTimeout(r, 200));
     const text = fs.readFileSync(out, 'utf8');
-    expect(text).toMatch(/^0\n/);
+    expect(text).toMatch(/^0$/m);
     expect(text).toMatch(new RegExp(`^\\s*0\\s+${who!.uid}\\s+1$`, 'm'));
     expect(text).toMatch(new RegExp(`^\\s*0\\s+${who!.gid}\\s+1$`, 'm'));
     expect(asUser(xdg, ['delete', '--force', id]).code).toBe(0);
