@@ -534,6 +534,14 @@ static void do_mount(const struct op *o)
 	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
 	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
 	int bits = o->n[3], lower = -1;
+	if ((bits & MNT_MASK_IF_MISSING) && access(src, F_OK) < 0 && errno == ENOENT) {
+		/* Rootless, no cgroup of its own: an empty read-only tmpfs, as runc masks it. */
+		src = "tmpfs";
+		type = "tmpfs";
+		data = "size=0";
+		flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+		reflags = 0;
+	}
 	int is_proc = !strcmp(type, "proc") || !strcmp(type, "sysfs");
 	if (is_proc || !strcmp(type, "tmpfs")) {
 		int fd = open_in_root(dst, O_PATH | (is_proc ? O_NOFOLLOW : 0));
@@ -1512,8 +1520,16 @@ static void __attribute__((noreturn, unused)) run_stage1(void)
 		case OP_UNSHARE_USER:
 			if (unshare(CLONE_NEWUSER) < 0)
 				fail("create user namespace", "", errno);
+			/* Rootless: a non-dumpable process's /proc files belong to root, so neither the
+			 * user's tsrun nor newuidmap (it checks the target's owner) could write the
+			 * maps. Dumpable only while the parent writes them. */
+			int rootless = getuid() != 0;
+			if (rootless)
+				prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 			send_msg(SYNC_USERMAP, getpid(), NULL);
 			wait_go();
+			if (rootless)
+				prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 			if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
 				fail("become root in the user namespace", "", errno);
 			break;
