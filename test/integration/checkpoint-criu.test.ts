@@ -163,7 +163,7 @@ describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (n
 
   it('an established TCP connection on loopback: refused without --tcp-established, carried over with it', async () => {
     const b = await s.bundle('tcp', {
-      args: ['sh', '-c', 'ip link set lo up; nc -l -p 5000 > /m/out & sleep 1; i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done | nc 127.0.0.1 5000'],
+      args: ['sh', '-c', 'busybox ip link set lo up; busybox nc -l -p 5000 > /m/out & sleep 1; i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done | busybox nc 127.0.0.1 5000'],
       mutate: (c: Config) => {
         for (const set of ['bounding', 'effective', 'permitted'] as const) c.process.capabilities[set].push('CAP_NET_ADMIN');
       },
