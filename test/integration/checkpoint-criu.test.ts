@@ -221,3 +221,47 @@ describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (n
     rs.close();
   });
 });
+
+// podman drives the runtime's checkpoint/restore itself (conmon's pipes and /dev/null as the
+// container's stdio, its own image and work paths): the counter's log continues after it.
+const podmanSkip = skip ?? (spawnSync('podman', ['--version']).status !== 0 ? 'podman is not installed' : undefined);
+describe.skipIf(!!podmanSkip)('podman container checkpoint/restore', () => {
+  const IMAGE = `localhost/tsrun-criu-busybox:${process.pid}`;
+  const names: string[] = [];
+  const podman = (args: string[]) => {
+    const r = spawnSync('podman', args, { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  };
+  afterAll(() => {
+    for (const n of names) podman(['rm', '-f', '-t', '0', n]);
+    podman(['rmi', '-f', IMAGE]);
+  });
+
+  it.each(runtimes)('--runtime %s: the counter checkpointed and restored counts on', async (name, bin) => {
+    const s = suites.get(name)!;
+    if (!names.length) {
+      const { makeRootfs } = await import(path.join(__dirname, '../../scripts/mkbundle.mjs'));
+      const dir = path.join(s.tmp, 'podman-rootfs');
+      makeRootfs(dir);
+      const tar = path.join(s.tmp, 'podman-rootfs.tar');
+      expect(spawnSync('tar', ['-C', dir, '-cf', tar, '.']).status).toBe(0);
+      expect(podman(['import', tar, IMAGE]).code).toBe(0);
+    }
+    const c = `tsrun-criu-${name}-${process.pid}`;
+    names.push(c);
+    const run = podman(['--runtime', bin, 'run', '-d', '--name', c, IMAGE, ...COUNTER.slice(0, 2), COUNTER[2].replace('echo $i > /m/count; ', '')]);
+    expect(run.code, run.stderr).toBe(0);
+    const logged = () => podman(['logs', c]).stdout.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    expect(await waitFor(() => logged().length >= 3, WAIT)).toBe(true);
+    const ck = podman(['--runtime', bin, 'container', 'checkpoint', c]);
+    expect(ck.code, ck.stderr).toBe(0);
+    expect(podman(['inspect', '-f', '{{.State.Status}}', c]).stdout.trim()).toBe('exited');
+    const before = Math.max(...logged());
+    const rs = podman(['--runtime', bin, 'container', 'restore', c]);
+    expect(rs.code, rs.stderr).toBe(0);
+    expect(podman(['inspect', '-f', '{{.State.Status}}', c]).stdout.trim()).toBe('running');
+    expect(await waitFor(() => Math.max(...logged()) > before + 2, WAIT)).toBe(true);
+    const all = [...new Set(logged())].sort((a, b) => a - b);
+    expect(all).toEqual(all.map((_, i) => i + 1));
+  });
+});
