@@ -4,14 +4,19 @@
 // from outside: the restored process continues counting where the checkpointed one
 // stopped (its stdout pipe and a file in the bind mount /m), the state says running with
 // the restored pid, the pid sits in the container's cgroup.
+// Then the callers: `podman container checkpoint/restore --runtime` and containerd's
+// `ctr task checkpoint --runc-binary`, against both runtimes too.
 // Containers get pipes for stdio, as podman's conmon gives them: CRIU cannot dump a
 // file the container reaches through a mount outside its own namespace (a host log file),
 // and the restore hands the new caller's pipes to the restored process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, RUNC, type Config, pidAlive, skipReason, Suite, waitFor } from '../../conformance/lib/harness';
+import { run, teardown, waitUntil } from '../helpers/callers';
+import { busyboxRootfsTar, ociImageTar } from '../helpers/images';
 
 function why(): string | undefined {
   const base = skipReason();
@@ -263,5 +268,75 @@ describe.skipIf(!!podmanSkip)('podman container checkpoint/restore', () => {
     expect(await waitFor(() => Math.max(...logged()) > before + 2, WAIT)).toBe(true);
     const all = [...new Set(logged())].sort((a, b) => a - b);
     expect(all).toEqual(all.map((_, i) => i + 1));
+  });
+});
+
+// containerd's runc shim runs the runtime's checkpoint (`ctr task checkpoint --image-path`):
+// with tsrun as its runc binary the images are written and the task keeps counting, or with
+// --exit it stops. A private containerd, as containerd.test.ts runs one.
+const CTR = '/usr/bin/ctr';
+const CONTAINERD = '/usr/bin/containerd';
+const ctrSkip = skip ?? (!fs.existsSync(CTR) || !fs.existsSync(CONTAINERD) ? 'containerd is not installed' : undefined);
+describe.skipIf(!!ctrSkip)('ctr task checkpoint', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-criu-ctr-'));
+  const SOCK = path.join(tmp, 'containerd.sock');
+  const PIDFILE = path.join(tmp, 'containerd.pid');
+  const NS = `tsrun-criu-${process.pid}`;
+  const IMAGE = `localhost/tsrun-criu-busybox:${process.pid}`;
+  const ctr = (args: string[]) => run(CTR, ['--address', SOCK, '--namespace', NS, ...args], { timeout: 600_000 });
+
+  beforeAll(async () => {
+    const q = (v: string) => JSON.stringify(v);
+    fs.writeFileSync(path.join(tmp, 'config.toml'), [
+      'version = 2',
+      `root = ${q(path.join(tmp, 'root'))}`,
+      `state = ${q(path.join(tmp, 'state'))}`,
+      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",',
+      '  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
+      '[grpc]', `  address = ${q(SOCK)}`,
+      '[ttrpc]', `  address = ${q(SOCK + '.ttrpc')}`,
+      '[debug]', '  address = ""',
+      '[metrics]', '  address = ""',
+      '[plugins."io.containerd.internal.v1.opt"]', `  path = ${q(path.join(tmp, 'opt'))}`,
+      '',
+    ].join('\n'));
+    const log = fs.openSync(path.join(tmp, 'containerd.log'), 'a');
+    const daemon = spawn(CONTAINERD, ['--config', path.join(tmp, 'config.toml')], { stdio: ['ignore', log, log], detached: true });
+    daemon.unref();
+    fs.closeSync(log);
+    fs.writeFileSync(PIDFILE, String(daemon.pid));
+    expect(await waitUntil(() => ctr(['version']).code === 0, 120_000, 500)).toBe(true);
+    const imp = ctr(['image', 'import', ociImageTar(await busyboxRootfsTar(tmp), tmp, IMAGE)]);
+    expect(imp.code, imp.stderr).toBe(0);
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const id of ctr(['task', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['task', 'delete', '-f', id]);
+    for (const id of ctr(['container', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['container', 'delete', id]);
+    await teardown(tmp, PIDFILE, `/${NS}`);
+  }, 600_000);
+
+  it.each(runtimes)('--runc-binary %s: checkpoint leaves the task counting; --exit stops it', async (name, bin) => {
+    const id = `ck-${name}`;
+    const logf = path.join(tmp, `${id}.log`);
+    const R = ['--runc-binary', bin, '--runc-root', path.join(tmp, `runc-root-${name}`)];
+    const r = ctr(['run', '-d', ...R, '--log-uri', `file://${logf}`, IMAGE, id, ...COUNTER.slice(0, 2), COUNTER[2].replace('echo $i > /m/count; ', '')]);
+    expect(r.code, r.stderr).toBe(0);
+    const logged = () => (fs.existsSync(logf) ? fs.readFileSync(logf, 'utf8') : '').split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    const status = () => ctr(['task', 'ls']).stdout.split('\n').find((l) => l.startsWith(`${id} `))?.trim().split(/\s+/)[2];
+    expect(await waitUntil(() => logged().length >= 3, WAIT, 500)).toBe(true);
+    const img = path.join(tmp, `${id}-img`);
+    const ck = ctr(['task', 'checkpoint', '--image-path', img, id]);
+    expect(ck.code, ck.stderr).toBe(0);
+    expect(fs.readdirSync(img)).toEqual(expect.arrayContaining(['inventory.img', 'descriptors.json']));
+    expect(status()).toBe('RUNNING');
+    const n = Math.max(...logged());
+    expect(await waitUntil(() => Math.max(...logged()) > n + 2, WAIT, 500)).toBe(true);
+    const ck2 = ctr(['task', 'checkpoint', '--exit', '--image-path', `${img}2`, id]);
+    expect(ck2.code, ck2.stderr).toBe(0);
+    expect(fs.readdirSync(`${img}2`)).toContain('inventory.img');
+    expect(await waitUntil(() => status() === 'STOPPED' || status() === undefined, WAIT, 500)).toBe(true);
+    ctr(['task', 'delete', '-f', id]);
+    ctr(['container', 'delete', id]);
   });
 });
