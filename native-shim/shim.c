@@ -1423,6 +1423,27 @@ static void __attribute__((noreturn)) run_init(void)
 	fail("launch plan ended without exec", "", EINVAL);
 }
 
+/* A close-on-exec unix stream socket connected to path, or (listening) bound there and
+ * listening. -errno on failure; -ENAMETOOLONG for a path sun_path cannot hold. */
+static int unix_socket_at(const char *path, int listening)
+{
+	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
+	if (strlen(path) >= sizeof sa.p)
+		return -ENAMETOOLONG;
+	strcpy(sa.p, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int bad = listening ? bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0
+			    : connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0;
+	if (bad) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
 /* Ops stage 1 runs before joining namespaces: opened as host root, inherited by the init. */
 static int early_op(const struct op *o)
 {
@@ -1437,26 +1458,14 @@ static int early_op(const struct op *o)
 		if (fifo_fd < 0)
 			fail("open exec fifo", o->s[0], errno);
 		return 1;
-	case OP_SECCOMP_LISTENER: {
-		struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
-		if (strlen(o->s[0]) >= sizeof sa.p)
-			fail("seccomp listener path too long:", o->s[0], ENAMETOOLONG);
-		strcpy(sa.p, o->s[0]);
-		listener_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (listener_fd < 0 || connect(listener_fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-			fail("connect to seccomp listener", o->s[0], errno);
+	case OP_SECCOMP_LISTENER:
+		if ((listener_fd = unix_socket_at(o->s[0], 0)) < 0)
+			fail("connect to seccomp listener", o->s[0], -listener_fd);
 		return 1;
-	}
-	case OP_CONSOLE_CONNECT: {
-		struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
-		if (strlen(o->s[0]) >= sizeof sa.p)
-			fail("console socket path too long:", o->s[0], ENAMETOOLONG);
-		strcpy(sa.p, o->s[0]);
-		console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (console_fd < 0 || connect(console_fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-			fail("connect to console socket", o->s[0], errno);
+	case OP_CONSOLE_CONNECT:
+		if ((console_fd = unix_socket_at(o->s[0], 0)) < 0)
+			fail("connect to console socket", o->s[0], -console_fd);
 		return 1;
-	}
 	}
 	return 0;
 }
@@ -1590,12 +1599,12 @@ extern const unsigned char tsrun_launcher_start[], tsrun_launcher_end[];
 
 static int launcher_fd = -1; /* the sealed memfd, made once per tsrun process */
 
-static int sealed_launcher(void)
+/* A close-on-exec memfd holding data, sealed against every change (write, resize, more
+ * seals): what the launcher runs and the plan it reads are fixed once made. -errno on failure. */
+static int sealed_memfd(const char *name, const void *data, size_t len)
 {
-#ifdef TSRUN_LAUNCHER_BLOB
-	const unsigned char *p = tsrun_launcher_start;
-	size_t len = tsrun_launcher_end - tsrun_launcher_start;
-	int fd = memfd_create("tsrun-launcher", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	const unsigned char *p = data;
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
 	for (size_t off = 0; off < len;) {
@@ -1613,6 +1622,12 @@ static int sealed_launcher(void)
 		return -err;
 	}
 	return fd;
+}
+
+static int sealed_launcher(void)
+{
+#ifdef TSRUN_LAUNCHER_BLOB
+	return sealed_memfd("tsrun-launcher", tsrun_launcher_start, tsrun_launcher_end - tsrun_launcher_start);
 #else
 	return -ENOSYS; /* the launcher itself never launches */
 #endif
@@ -1692,18 +1707,9 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 	*joined = 0;
 	if (launcher_fd < 0 && (launcher_fd = sealed_launcher()) < 0)
 		return launcher_fd;
-	int plan_fd = memfd_create("tsrun-plan", MFD_CLOEXEC);
+	int plan_fd = sealed_memfd("tsrun-plan", plan, len);
 	if (plan_fd < 0)
-		return -errno;
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(plan_fd, plan + off, len - off);
-		if (w <= 0) {
-			int err = w < 0 ? errno : EIO;
-			close(plan_fd);
-			return -err;
-		}
-		off += w;
-	}
+		return plan_fd;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		int err = errno;
 		close(plan_fd);
@@ -1798,24 +1804,43 @@ int tsrun_wait(int pid, int *status)
 	return r < 0 ? -errno : r;
 }
 
+/* ---------- a foreground `run` as child subreaper ---------- */
+
+/* Make this process the reaper of the orphans of its descendants (runc's run does so unless
+ * --no-subreaper): a container without its own pid namespace leaves them to us. */
+int tsrun_set_subreaper(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+/* Reap every exited child but keep_pid, whose status the caller's waitpid must get: peek
+ * with WNOWAIT and reap only what is not keep_pid. Stops at keep_pid (it is the first
+ * waitable child; the run is ending) or when none has exited. Returns how many it reaped. */
+int tsrun_reap_others(int keep_pid)
+{
+	int n = 0;
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == ECHILD ? n : -errno;
+		}
+		if (si.si_pid == 0 || si.si_pid == keep_pid)
+			return n;
+		if (waitpid(si.si_pid, NULL, WNOHANG) <= 0)
+			return n; /* reaped elsewhere meanwhile: look again next time */
+		n++;
+	}
+}
+
 /* ---------- the console of a foreground `run` with a terminal ---------- */
 
 /* Listen on a unix socket for the init's pty master (it connects during create). */
 int tsrun_console_listen(const char *path)
 {
-	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
-	if (strlen(path) >= sizeof sa.p)
-		return -ENAMETOOLONG;
-	strcpy(sa.p, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
-		int err = errno;
-		close(fd);
-		return -err;
-	}
-	return fd;
+	return unix_socket_at(path, 1);
 }
 
 /* Accept the init's connection and take the pty master it sends (SCM_RIGHTS). */
@@ -1859,17 +1884,13 @@ int tsrun_set_winsize(int fd, int rows, int cols)
  * "pidfd" as the data, as runc 1.2 sends it). Called by the runtime, not in a child. */
 int tsrun_send_pidfd(const char *path, int pid)
 {
-	struct sockaddr_un { sa_family_t f; char p[108]; } sa = { AF_UNIX, { 0 } };
-	if (strlen(path) >= sizeof sa.p)
-		return -ENAMETOOLONG;
-	strcpy(sa.p, path);
 	int pfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pfd < 0)
 		return -errno;
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int s = unix_socket_at(path, 0);
 	int err = 0;
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		err = errno;
+	if (s < 0) {
+		err = -s;
 	} else {
 		char name[] = "pidfd";
 		char cbuf[CMSG_SPACE(sizeof(int))];

@@ -7,8 +7,12 @@
 //   3b. lib        the library entry: esbuild src/index.ts -> dist/lib/index.js (koffi
 //                  external, the shim copied beside it) and tsc declarations dist/lib/**/*.d.ts
 //                  (tsconfig.lib.json); package.json "exports" point there. Skipped with --entry.
-//   4. exe         bun build --compile --bytecode of a generated entry (build/exe-entry.mjs)
-//                  that embeds koffi.node and the shim and calls the bundle's runMain().
+//   3c. split      the same entry as ES modules with code splitting (build/esm/): one chunk per
+//                  lazily imported command and per group of modules they share, so a command
+//                  loads only its own code (the executable's input; src/README.md "Start-up")
+//   4. exe         bun build --compile --bytecode --splitting of a generated entry
+//                  (build/exe-entry.mjs) that embeds koffi.node and the shim and calls the
+//                  split bundle's runMain(); every chunk is its own bytecode, loaded on import.
 //                  Bun comes from npm (@oven/bun-linux-x64-baseline, pinned in package-lock.json);
 //                  the executable is that bun binary with the environment doors it would
 //                  open to code injection renamed (see ENV_RENAMES) plus the bundle's bytecode.
@@ -217,22 +221,28 @@ async function buildLib(o) {
 }
 
 // 3. esbuild bundle
+function bundleDefines(o) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  // The build id names the runtime cache dir of extracted assets: it must change
+  // whenever an asset does, and nothing else needs to (so no re-extraction per commit).
+  const buildId = hashInputs(Object.values(embeddedFiles())).slice(0, 16);
+  return {
+    buildId,
+    define: {
+      __TSRUN_VERSION__: JSON.stringify(pkg.version),
+      __TSRUN_COMMIT__: JSON.stringify(gitShortSha()),
+      __TSRUN_BUILD_ID__: JSON.stringify(buildId),
+      __TSRUN_KOFFI_VERSION__: JSON.stringify(koffiInfo().version),
+      __TSRUN_BUNDLED__: 'true',
+      __TSRUN_LIB_DIR__: JSON.stringify(o.libDir ?? ''),
+    },
+  };
+}
+
 async function bundle(o) {
   if (!fs.existsSync(o.entry)) throw new BuildError(`entry ${path.relative(root, o.entry)} does not exist yet`);
   const esbuild = require('esbuild');
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const assets = embeddedFiles();
-  // The build id names the runtime cache dir of extracted assets: it must change
-  // whenever an asset does, and nothing else needs to (so no re-extraction per commit).
-  const buildId = hashInputs(Object.values(assets)).slice(0, 16);
-  const define = {
-    __TSRUN_VERSION__: JSON.stringify(pkg.version),
-    __TSRUN_COMMIT__: JSON.stringify(gitShortSha()),
-    __TSRUN_BUILD_ID__: JSON.stringify(buildId),
-    __TSRUN_KOFFI_VERSION__: JSON.stringify(koffiInfo().version),
-    __TSRUN_BUNDLED__: 'true',
-    __TSRUN_LIB_DIR__: JSON.stringify(o.libDir ?? ''),
-  };
+  const { buildId, define } = bundleDefines(o);
   const outfile = path.join(BUILD, 'tsrun.js');
   let res;
   try {
@@ -262,6 +272,51 @@ async function bundle(o) {
   const interop = cheapInterop(outfile);
   const kb = (fs.statSync(outfile).size / 1024).toFixed(0);
   return `${path.relative(root, outfile)} ${kb} KiB, ${Object.keys(res.metafile.inputs).length} inputs, build id ${buildId}, ${interop}`;
+}
+
+// 3c. the executable's input: ES modules, split at every dynamic import()
+/**
+ * esbuild's single CommonJS bundle keeps every module's code in one file; Bun compiles a
+ * file to bytecode as a whole and loads it whole, so `state` paid for loading create,
+ * the validators and yargs (~6 ms and 2 MiB here). Split ES modules let Bun keep each
+ * chunk's bytecode apart and load it at the import() that needs it. Returns the entry's
+ * output file.
+ */
+async function bundleSplit(o) {
+  const esbuild = require('esbuild');
+  const outdir = path.join(BUILD, 'esm');
+  fs.rmSync(outdir, { recursive: true, force: true });
+  let res;
+  try {
+    res = await esbuild.build({
+      entryPoints: [o.entry],
+      nodePaths: [path.join(root, 'node_modules')],
+      outdir,
+      entryNames: '[name]',
+      absWorkingDir: root, // metafile paths below are relative to it
+      bundle: true,
+      splitting: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      minify: o.minify,
+      sourcemap: false,
+      legalComments: 'none',
+      external: ['koffi'],
+      // __TSRUN_ESM__: main.ts must not test require.main (no `module` in an ES module).
+      define: { ...bundleDefines(o).define, __TSRUN_ESM__: 'true' },
+      plugins: [preferRequire(['yargs'])],
+      logLevel: 'warning',
+      metafile: true,
+    });
+  } catch {
+    throw new BuildError('esbuild (split ES modules) failed (errors above)');
+  }
+  const outputs = Object.entries(res.metafile.outputs);
+  // Each import() target is an entry point of its own too: pick the one given.
+  const entry = outputs.find(([, out]) => out.entryPoint && path.resolve(root, out.entryPoint) === o.entry)?.[0];
+  if (!entry) throw new BuildError('esbuild (split ES modules) wrote no entry chunk');
+  return { entry: path.resolve(root, entry), files: outputs.length };
 }
 
 /**
@@ -318,6 +373,7 @@ function preferRequire(names) {
  * byte-identical to it; src/README.md "Start-up").
  */
 const BUN_PACKAGE = '@oven/bun-linux-x64-baseline';
+const JIT_POLICY = 1000;
 function bunBinary() {
   let dir;
   try {
@@ -330,23 +386,33 @@ function bunBinary() {
 
 async function buildExe(o) {
   const bun = bunBinary();
-  const bundleJs = path.join(BUILD, 'tsrun.js');
+  const split = await bundleSplit(o);
+  const chunks = listFiles(path.dirname(split.entry));
   const files = embeddedFiles();
   const entry = path.join(BUILD, 'exe-entry.mjs');
+  const embedded = path.join(BUILD, 'exe-embedded.mjs');
   // Bun embeds a file imported `with { type: "file" }` and gives its path inside the
-  // executable's read-only filesystem (/$bunfs/...), which node:fs reads.
+  // executable's read-only filesystem (/$bunfs/...), which node:fs reads. The table is set
+  // in a module of its own, imported first: ES imports run before the importer's body, and
+  // an entry (such as the loader test's) may use the loader at its top level.
   const imports = Object.entries(files).map(([, file], i) => `import f${i} from ${JSON.stringify(file)} with { type: "file" };`);
   const table = Object.keys(files).map((name, i) => `${JSON.stringify(name)}: f${i}`).join(', ');
-  const entryText = [
-    '// Generated by scripts/build.mjs: the entry of dist/tsrun (see src/native/loader.ts).',
+  const embeddedText = [
+    '// Generated by scripts/build.mjs: the files dist/tsrun embeds (see src/native/loader.ts).',
     ...imports,
     `globalThis.__tsrunEmbedded = { ${table} };`,
-    'const m = require("./tsrun.js");',
+    '',
+  ].join('\n');
+  const entryText = [
+    '// Generated by scripts/build.mjs: the entry of dist/tsrun.',
+    'import "./exe-embedded.mjs";',
+    `import * as m from ${JSON.stringify(`./${path.relative(BUILD, split.entry)}`)};`,
     'if (typeof m.runMain === "function") m.runMain();',
     '',
   ].join('\n');
-  const h = hashInputs([bun, bundleJs, fileURLToPath(import.meta.url), ...Object.values(files)], entryText, o.envPatch);
+  const h = hashInputs([bun, ...chunks, fileURLToPath(import.meta.url), ...Object.values(files)], entryText, embeddedText, o.envPatch, JIT_POLICY);
   if (!o.force && stamps.exe === h && fs.existsSync(o.out)) return 'up to date';
+  fs.writeFileSync(embedded, embeddedText);
   fs.writeFileSync(entry, entryText);
 
   const notes = [];
@@ -363,19 +429,23 @@ async function buildExe(o) {
   const tmp = path.join(path.dirname(o.out), `.${path.basename(o.out)}.tmp`);
   fs.rmSync(tmp, { force: true });
   run(bun, [
-    'build', entry, '--compile', '--bytecode', '--format=cjs', '--minify',
+    'build', entry, '--compile', '--bytecode', '--format=esm', '--splitting', '--minify',
     '--external', 'koffi',
     // A root runtime must not read .env or bunfig.toml from whatever dir it is started in.
     '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
     '--no-compile-autoload-tsconfig', '--no-compile-autoload-package-json',
     `--compile-executable-path=${base}`,
+    // JavaScriptCore's tier-up thresholds x1000: a tsrun process lives ~20-200 ms and runs
+    // most code once, so compiling it is wasted work (interleaved runs: state -2.5 ms CPU,
+    // create+delete -12 ms CPU and -1.6 MiB peak RSS).
+    `--compile-jit-policy=${JIT_POLICY}`,
     '--outfile', tmp,
   ], 'bun build --compile', true);
   fs.chmodSync(tmp, 0o755);
   fs.renameSync(tmp, o.out);
   stamps.exe = h;
   const mb = (fs.statSync(o.out).size / 1048576).toFixed(1);
-  return `${path.relative(root, o.out)} ${mb} MiB (bun ${bunVersion(bun)}, bytecode${notes.length ? `, ${notes.join(', ')}` : ''}; embeds ${Object.keys(files).join(', ')})`;
+  return `${path.relative(root, o.out)} ${mb} MiB (bun ${bunVersion(bun)}, bytecode, ${chunks.length} chunks${notes.length ? `, ${notes.join(', ')}` : ''}; embeds ${Object.keys(files).join(', ')})`;
 }
 
 function bunVersion(bun) {
@@ -390,13 +460,18 @@ function bunVersion(bun) {
  * (bun keeps some of them in more than one table).
  * - BUN_OPTIONS: extra bun flags, e.g. --preload FILE;
  * - BUN_BE_BUN: makes any single-file executable act as the bun CLI itself;
- * - BUN_INSPECT (also the prefix of BUN_INSPECT_CONNECT_TO, BUN_INSPECT_NOTIFY): debugger.
+ * - BUN_INSPECT (also the prefix of BUN_INSPECT_CONNECT_TO, BUN_INSPECT_NOTIFY): debugger;
+ * - BUN_BYTECODE_ORDER_OUT, BUN_BYTECODE_ORDER_NAMES_OUT, BUN_BYTECODE_DIGEST_OUT: a bytecode
+ *   executable writes (creates or truncates, as root) the file they name at exit.
  * test/unit/build.test.ts checks that the executable ignores them.
  */
 const ENV_RENAMES = [
   ['BUN_OPTIONS', 'TSRUN_NOOPT'],
   ['BUN_BE_BUN', 'TSRUN_NOBB'],
   ['BUN_INSPECT', 'TSRUN_NOINS'],
+  ['BUN_BYTECODE_ORDER_OUT', 'TSRUN_NO_BYTECODE_ORDR'],
+  ['BUN_BYTECODE_ORDER_NAMES_OUT', 'TSRUN_NO_BYTECODE_ORDR_NAMES'],
+  ['BUN_BYTECODE_DIGEST_OUT', 'TSRUN_NO_BYTECODE_DIGST'],
 ];
 
 function renameEnv(exe, name, newName) {

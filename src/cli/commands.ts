@@ -89,9 +89,7 @@ export const COMMANDS: CommandDef[] = [
       ...createFlags,
       { name: 'detach', alias: 'd', type: 'boolean', desc: 'detach from the container\'s process' },
       { name: 'keep', type: 'boolean', desc: 'do not delete the container after it exits' },
-      // tsrun's run never makes itself a subreaper (the init is its child; processes the init
-      // leaves go to the caller's reaper), so this asks for what it always does.
-      { name: 'no-subreaper', type: 'boolean', desc: 'disable the use of the subreaper used to reap reparented processes (tsrun never uses one)' },
+      { name: 'no-subreaper', type: 'boolean', desc: 'disable the use of the subreaper used to reap reparented processes' },
     ],
   },
   { name: 'start', load: async () => (await import('./start')).start, args: ID, desc: 'executes the user defined process in a created container', min: 1, max: 1, flags: [] },

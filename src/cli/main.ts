@@ -2,7 +2,9 @@
 // which tests import without running anything.
 //   node build/tsrun.js ...   runs tsrun (the bundle is the main module);
 //   dist/tsrun ...            the Bun executable's entry (written by scripts/build.mjs)
-//                             records the embedded files and calls runMain().
+//                             records the embedded files and calls runMain(); it is built
+//                             from this file as an ES module (__TSRUN_ESM__), which has no
+//                             `module` to compare require.main with.
 import { flushTimings, mark } from '../common/timing';
 import { main } from './cli';
 import { write } from './output';
@@ -22,4 +24,5 @@ export function runMain(): void {
   );
 }
 
-if (require.main === module) runMain();
+declare const __TSRUN_ESM__: boolean | undefined;
+if (typeof __TSRUN_ESM__ === 'undefined' && require.main === module) runMain();

@@ -6,5 +6,5 @@ import { callerIo } from './io';
 
 export async function run(g: GlobalOptions, p: Parsed): Promise<number> {
   const lib = await import('../runtime/run');
-  return lib.run(g, { ...createOptions(p), detach: !!p.flags.detach, keep: !!p.flags.keep, io: await callerIo() });
+  return lib.run(g, { ...createOptions(p), detach: !!p.flags.detach, keep: !!p.flags.keep, noSubreaper: !!p.flags['no-subreaper'], io: await callerIo() });
 }

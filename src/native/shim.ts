@@ -44,6 +44,10 @@ export interface Native {
   eventfd(): number;
   /** --pidfd-socket: send a pidfd of pid to the unix socket at path. Throws with the errno name. */
   sendPidfd(path: string, pid: number): void;
+  /** PR_SET_CHILD_SUBREAPER on this process (a foreground `run`). Throws with the errno name. */
+  setSubreaper(): void;
+  /** Reap exited children other than keepPid (never blocks); returns how many. */
+  reapOthers(keepPid: number): number;
   /** mount(src, dst, NULL, MS_BIND|MS_REC): restore's root for CRIU must be a mount point. */
   bindMount(src: string, dst: string): void;
   /** umount2(path, MNT_DETACH); never throws. */
@@ -73,6 +77,8 @@ export function loadNative(): Native {
   const errnoLoc = libc.func('int *__errno_location()');
   const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
   const sendPidfd = shim.func('int tsrun_send_pidfd(const char *path, int pid)');
+  const setSubreaper = shim.func('int tsrun_set_subreaper(void)');
+  const reapOthers = shim.func('int tsrun_reap_others(int keep_pid)');
   const strerrorname = libc.func('const char *strerrorname_np(int errnum)');
   const mount = libc.func('int mount(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)');
   const umount2 = libc.func('int umount2(const char *path, int flags)');
@@ -154,6 +160,15 @@ export function loadNative(): Native {
     sendPidfd(path, pid) {
       const r = sendPidfd(path, pid) as number;
       if (r < 0) throw Object.assign(new Error(`send a pidfd of pid ${pid} to ${path}: ${name(-r)}`), { errno: -r });
+    },
+    setSubreaper() {
+      const r = setSubreaper() as number;
+      if (r < 0) throw new Error(`become child subreaper: ${name(-r)}`);
+    },
+    reapOthers(keepPid) {
+      const r = reapOthers(keepPid) as number;
+      if (r < 0) throw new Error(`reap orphans: ${name(-r)}`);
+      return r;
     },
     bindMount(src, dst) {
       const MS_BIND = 0x1000;

@@ -1,5 +1,8 @@
 // `tsrun spec`: the starter config.json. Same fields, values and key order as `runc spec`
-// (and `runc spec --rootless`) of runc 1.1.5, with ociVersion 1.2.0 and hostname "tsrun".
+// (and `runc spec --rootless`) of runc 1.1.5, with ociVersion 1.2.0 and hostname "tsrun", and
+// no ambient capability set: runc 1.1.5 lists one without an inheritable set, which the kernel
+// cannot raise (runc ignores the failure; tsrun would warn on every run and exec). The
+// container's capabilities are the same (CapAmb 0); later runc drops the set from its spec too.
 // runc writes it tab-indented without a trailing newline: JSON.stringify(spec, null, '\t').
 import type { Mount, Spec } from './types';
 import { OCI_VERSION } from './types';
@@ -46,7 +49,6 @@ export function defaultSpec(opts: { rootless: boolean }): Spec {
         bounding: [...DEFAULT_CAPS],
         effective: [...DEFAULT_CAPS],
         permitted: [...DEFAULT_CAPS],
-        ambient: [...DEFAULT_CAPS],
       },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: true,

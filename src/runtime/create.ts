@@ -72,7 +72,8 @@ class Launch {
     // mkfifo applies the umask; the init may be another host uid (user namespace).
     fs.chmodSync(fifo, 0o622);
     const user = spec.process!.user;
-    fs.chownSync(fifo, hostId(spec.linux?.uidMappings, user.uid), hostId(spec.linux?.gidMappings, user.gid));
+    // Rootless cannot give files away (EPERM); 0622 already lets the init write to it.
+    if ((process.geteuid?.() ?? 0) === 0) fs.chownSync(fifo, hostId(spec.linux?.uidMappings, user.uid), hostId(spec.linux?.gidMappings, user.gid));
     const cgroup = (this.deps.newCgroup ?? newCgroup)({
       id: o.id,
       cgroupsPath: spec.linux?.cgroupsPath,
@@ -110,10 +111,11 @@ class Launch {
     this.stage1 = pid;
     this.syncFd = syncFd;
     if (!joined) cgroup.apply(pid);
+    if (cgroup.skipped) this.g.logger?.warn(`rootless: running without a cgroup of its own: ${cgroup.skipped}`);
     this.g.logger?.debug?.(`create ${o.id}: stage 1 (pid ${pid}) in cgroup ${cgroup.ref.path}`);
     // An absent device list still means runc's default policy (deny all but the basics).
     const resources = spec.linux?.resources ?? {};
-    cgroup.set({ ...resources, devices: resources.devices ?? [] });
+    cgroup.set({ ...resources, devices: resources.devices ?? [] }, { listedDevices: (spec.linux?.devices ?? []).map((d) => d.path) });
     native.send(syncFd, SYNC.GO);
     mark('cgroup joined and set');
 

@@ -1,9 +1,10 @@
 // `events`: the container's usage counters and OOM notifications as runc 1.1 prints them.
 // --stats: one stats event, then done. Otherwise a stats event every interval and an
-// "oom" event for each OOM of the container's memory cgroup, until the container stops
-// (its init exits) or is deleted. runc ends there on cgroup v2 (cgroup.events populated 0);
-// on v1 it keeps printing until the cgroup is removed at delete. One non-blocking poll
-// loop, so nothing can hang the process.
+// "oom" event for each OOM of the container's memory cgroup. As runc 1.1: on cgroup v2 until
+// the container stops (its init exits); on v1 and hybrid the stopped container's cgroup
+// stays until `delete`, and so does the stream (stats of the empty cgroup every interval):
+// it ends, status 0, once the container is deleted. One non-blocking poll loop, so nothing
+// can hang the process.
 import { openCgroup, type OomWatch, type Stats } from '../linux/cgroups';
 import { TsrunError } from '../common/errors';
 import { initAlive } from '../linux/proc';
@@ -54,6 +55,7 @@ export async function events(g: RuntimeOptions, id: string, o: EventsOptions, em
     return;
   }
   const watch: OomWatch | null = mgr.oomWatch();
+  const v2 = rec.cgroup.mode === 'v2';
   g.logger?.debug?.(`events ${id}: stats every ${o.intervalMs} ms, OOM notifications ${watch ? `from cgroup ${rec.cgroup.mode}` : 'unavailable (no memory controller)'}`);
   try {
     let nextStats = Date.now() + o.intervalMs;
@@ -61,7 +63,7 @@ export async function events(g: RuntimeOptions, id: string, o: EventsOptions, em
       await new Promise((r) => setTimeout(r, Math.max(0, Math.min(POLL_MS, nextStats - Date.now()))));
       // OOMs first: an OOM that killed the init must be reported before we stop.
       for (let n = watch?.take() ?? 0; n > 0; n--) emit({ type: 'oom', id });
-      if (!initAlive(rec) || watch?.gone() || !store.exists(id)) return;
+      if ((v2 && !initAlive(rec)) || watch?.gone() || !store.exists(id)) return;
       if (Date.now() >= nextStats) {
         nextStats += o.intervalMs;
         if (nextStats < Date.now()) nextStats = Date.now() + o.intervalMs; // fell behind: no burst

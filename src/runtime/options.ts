@@ -83,5 +83,7 @@ export interface RunOptions extends CreateOptions {
   detach?: boolean;
   /** Do not delete the container after it exits. */
   keep?: boolean;
+  /** Do not become the child subreaper of a foreground run (runc's --no-subreaper). */
+  noSubreaper?: boolean;
   io?: ProcessIo;
 }

@@ -30,14 +30,16 @@ export function commandIn(s: Suite, mode: Mode, args: string[]): [string, string
 }
 
 /** s.rt(args) in the given layout. */
-export function rtIn(s: Suite, mode: Mode, args: string[], opts: { input?: string; timeoutMs?: number } = {}): RunResult {
-  if (mode === 'hybrid') return s.rt(args, opts);
+export function rtIn(s: Suite, mode: Mode, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): RunResult {
+  if (mode === 'hybrid' && !opts.env) return s.rt(args, opts);
   const out = path.join(s.tmp, `ns-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   const outFd = fs.openSync(`${out}.out`, 'w');
   const errFd = fs.openSync(`${out}.err`, 'w');
   try {
-    const r = spawnSync('unshare', ['-m', 'sh', '-c', SCRIPTS[mode], 'sh', s.bin, '--root', s.root, ...args], {
+    const [cmd, argv] = commandIn(s, mode, args);
+    const r = spawnSync(cmd, argv, {
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', outFd, errFd],
+      env: { ...process.env, ...opts.env },
       input: opts.input,
       timeout: opts.timeoutMs ?? 30_000,
       killSignal: 'SIGKILL',

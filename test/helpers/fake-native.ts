@@ -98,6 +98,13 @@ export class FakeNative implements Native {
     throw new Error('fake native: consoleReceive not scripted');
   }
   setWinsize(): void {}
+  subreaper = false;
+  setSubreaper(): void {
+    this.subreaper = true;
+  }
+  reapOthers(): number {
+    return 0;
+  }
   eventfd(): number {
     throw new Error('fake native: eventfd not scripted');
   }

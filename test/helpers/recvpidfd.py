@@ -3,17 +3,13 @@
 SCM_RIGHTS, print {"data": <message>, "pid": <Pid: from its fdinfo>} as JSON, then, given a
 signal number, send that signal through the pidfd (pidfd_send_signal).
 Usage: recvpidfd.py SOCKET_PATH [SIGNAL]"""
-import json, os, signal, socket, sys
+import json, signal, sys
+
+from fdrecv import accept_fd
 
 path = sys.argv[1]
 sig = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(path)
-srv.listen(1)
-print('listening', flush=True)
-conn, _ = srv.accept()
-msg, fds, _, _ = socket.recv_fds(conn, 1024, 1)
-fd = fds[0]
+msg, fd, conn = accept_fd(path)
 pid = None
 with open(f'/proc/self/fdinfo/{fd}') as f:
     for line in f:

@@ -2,17 +2,13 @@
 """Console-socket receiver for tests (like runc's recvtty): listen on a unix socket, take the
 pty master sent with SCM_RIGHTS, copy everything the container writes to stdout, exit at EOF.
 Usage: recvtty.py SOCKET_PATH [--input TEXT]"""
-import os, socket, sys
+import os, sys
+
+from fdrecv import accept_fd
 
 path = sys.argv[1]
 text = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == '--input' else None
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(path)
-srv.listen(1)
-print('listening', flush=True)
-conn, _ = srv.accept()
-msg, fds, _, _ = socket.recv_fds(conn, 1024, 1)
-master = fds[0]
+msg, master, conn = accept_fd(path)
 if text is not None:
     os.write(master, text.encode())
 while True:

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, type Config, skipReason, Suite, waitFor } from '../../conformance/lib/harness';
+import { BIN, type Config, RUNC, skipReason, Suite, waitFor } from '../../conformance/lib/harness';
 
 const CG = '/sys/fs/cgroup';
 function why(): string | undefined {
@@ -20,7 +20,11 @@ const skip = why();
 if (skip) console.warn(`[cgroup2 host] skipped: ${skip}`);
 
 const s = new Suite('cg2host');
-afterAll(() => s.cleanup());
+const rc = new Suite('cg2host-runc', RUNC);
+afterAll(async () => {
+  await s.cleanup();
+  await rc.cleanup();
+});
 const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f), 'utf8').trim();
 const MiB = 1024 * 1024;
 // The guest is slow (TCG): allow for it in every wait.
@@ -156,26 +160,73 @@ describe.skipIf(!!skip)('pure cgroup v2 host', () => {
     expect(fs.readFileSync(path.join(b.host, 'b'), 'utf8')).toMatch(/\/tmp\/no.*Operation not permitted/);
   });
 
-  it('pause and resume through cgroup.freeze', async () => {
-    const b = await s.bundle('fz', { args: ['sleep', '300'] });
+  it('exec joins the container\'s cgroup; pause and resume through cgroup.freeze stop and restart it too', async () => {
+    const b = await s.bundle('fz', {
+      args: ['sleep', '300'],
+      mutate: (c: Config) => {
+        if (!c.linux.namespaces.some((n: { type: string }) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
+      },
+    });
     const id = s.id('fz');
     s.create(id, b);
     s.start(id);
     const dir = path.join(CG, b.cgroupsPath);
+    const pidFile = path.join(s.tmp, 'fz-exec.pid');
+    s.ok(['exec', '-d', '--pid-file', pidFile, id, 'sleep', '200']);
+    const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(fs.readFileSync(`/proc/${execPid}/cgroup`, 'utf8')).toBe(`0::${b.cgroupsPath}\n`);
+    const procState = (pid: number) => /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     s.ok(['pause', id]);
     expect(read(dir, 'cgroup.freeze')).toBe('1');
     expect(read(dir, 'cgroup.events')).toMatch(/^frozen 1$/m);
     expect(s.state(id).status).toBe('paused');
+    // A frozen task sleeps in the freezer (state S), and exec into a paused container is refused.
+    expect(procState(execPid)).toBe('S');
+    expect(s.rt(['exec', id, 'true']).code).not.toBe(0);
     s.ok(['resume', id]);
     expect(read(dir, 'cgroup.events')).toMatch(/^frozen 0$/m);
     expect(s.state(id).status).toBe('running');
+    const out = s.rt(['exec', id, 'cat', '/proc/self/cgroup']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toBe('0::/\n'); // exec joined the container's cgroup namespace too
     s.ok(['delete', '--force', id]);
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  it.skipIf(!fs.existsSync(RUNC))('update writes the v2 files runc writes for every flag; events --stats reads them back', async () => {
+    const files = ['memory.max', 'memory.swap.max', 'memory.low', 'cpu.weight', 'cpu.max', 'pids.max', 'io.weight', 'cpuset.cpus', 'cpuset.mems'];
+    const flags = [
+      '--memory', '100m', '--memory-swap', '150m', '--memory-reservation', '50m', '--cpu-share', '512',
+      '--cpu-period', '200000', '--cpu-quota', '50000', '--pids-limit', '30', '--blkio-weight', '300',
+      '--cpuset-cpus', '0', '--cpuset-mems', '0',
+    ];
+    const seen: Record<string, string>[] = [];
+    for (const suite of [s, rc]) {
+      const b = await suite.bundle('up', { args: ['sleep', '300'] });
+      const id = suite.id('up');
+      suite.create(id, b);
+      suite.start(id);
+      suite.ok(['update', ...flags, id]);
+      const dir = path.join(CG, b.cgroupsPath);
+      seen.push(Object.fromEntries(files.map((f) => [f, fs.existsSync(path.join(dir, f)) ? read(dir, f) : '(none)'])));
+      if (suite === s) {
+        const ev = JSON.parse(s.ok(['events', '--stats', id]).stdout);
+        expect(ev.type).toBe('stats');
+        expect(ev.data.memory.usage.limit).toBe(100 * MiB);
+        expect(ev.data.pids.limit).toBe(30);
+        expect(ev.data.pids.current).toBeGreaterThanOrEqual(1);
+      }
+      suite.ok(['delete', '--force', id]);
+    }
+    expect(seen[0]).toEqual(seen[1]);
+    expect(seen[0]).toMatchObject({ 'memory.max': String(100 * MiB), 'pids.max': '30', 'cpu.max': '50000 200000' });
+  });
+
   it('pids.max stops forks (pids.events) and memory.max OOM-kills (memory.events)', async () => {
+    // The sleeps are killed once the forks failed (dd needs a pid: waiting for them to end
+    // took 100 s); dd fills one 64 MiB buffer from /dev/zero, past memory.max at once.
     const b = await s.bundle('ev', {
-      args: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 100 & done 2> /m/forks; x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived > /m/oom'],
+      args: ['sh', '-c', 'p=; for i in 1 2 3 4 5 6 7 8 9 10; do sleep 100 & p="$p $!"; done 2> /m/forks; kill $p; wait; dd if=/dev/zero of=/dev/null bs=64M count=1; echo survived > /m/oom'],
       mutate: (c: Config) => (c.linux.resources = { pids: { limit: 6 }, memory: { limit: 32 * MiB, swap: 32 * MiB } }),
     });
     const id = s.id('ev');

@@ -4,41 +4,20 @@
 // cgroup (clone3 CLONE_INTO_CGROUP, no cgroup.procs write), for create and exec, and that
 // the processes are in it.
 // On a pure v2 host the ordinary integration tests already run in v2 mode.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, skipReason, Suite, waitFor } from '../../conformance/lib/harness';
+import { skipReason, Suite, waitFor } from '../../conformance/lib/harness';
+import { modesSkipReason, rtIn, UNIFIED } from '../helpers/cgroup-modes';
 
-const UNIFIED = '/sys/fs/cgroup/unified';
-function why(): string | undefined {
-  const base = skipReason();
-  if (base) return base;
-  if (!fs.existsSync(path.join(UNIFIED, 'cgroup.procs'))) return 'host has no hybrid cgroup2 tree at /sys/fs/cgroup/unified';
-  if (spawnSync('unshare', ['--version']).status !== 0) return 'no unshare(1)';
-  return undefined;
-}
-const skip = why();
+const skip = skipReason() ?? modesSkipReason();
 if (skip) console.warn(`[cgroup2 namespace] skipped: ${skip}`);
 
 const s = new Suite('cg2ns');
 afterAll(() => s.cleanup());
 
 /** tsrun in a mount namespace whose /sys/fs/cgroup is cgroup2 only; stdio to files. */
-function inV2(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
-  const out = path.join(s.tmp, `v2-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  const outFd = fs.openSync(`${out}.out`, 'w');
-  const errFd = fs.openSync(`${out}.err`, 'w');
-  const script = 'mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$@"';
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', BIN, '--root', s.root, ...args], {
-    stdio: ['ignore', outFd, errFd],
-    env: { ...process.env, ...env },
-    timeout: 30_000,
-  });
-  fs.closeSync(outFd);
-  fs.closeSync(errFd);
-  return { code: r.status, stdout: fs.readFileSync(`${out}.out`, 'utf8'), stderr: fs.readFileSync(`${out}.err`, 'utf8') };
-}
+const inV2 = (args: string[], env: NodeJS.ProcessEnv = {}) => rtIn(s, 'v2', args, { env });
 
 describe.skipIf(!!skip)('cgroup v2 mode (private cgroup2 mount on the hybrid host)', () => {
   it('create and exec put stage 1 into the cgroup at birth; their processes run there; delete removes it', async () => {

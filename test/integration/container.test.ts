@@ -308,42 +308,38 @@ describe.skipIf(skip)('container features', () => {
     s.ok(['delete', '--force', id]);
   });
 
-  it('gives the terminal to --console-socket as a pty, with /dev/console', async () => {
-    const b = await s.bundle('tty', { args: ['sh', '-c', 'tty; stty size; ls -l /dev/console | cut -c1'] });
+  /** Create and start with process.terminal and a --console-socket that recvtty.py holds; what the container wrote. */
+  async function viaConsoleSocket(label: string, args: string[], edit: (c: Config) => void): Promise<string> {
+    const b = await s.bundle(label, { args });
     s.editConfig(b, (c) => {
       c.process.terminal = true;
-      c.process.consoleSize = { height: 33, width: 77 };
+      edit(c);
     });
-    const sock = path.join(s.tmp, 'console.sock');
+    const sock = path.join(s.tmp, `${label}.sock`);
     const recv = spawn('python3', [path.join(__dirname, '../helpers/recvtty.py'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     recv.stdout.on('data', (d) => (out += d));
     // python3 alone can take seconds to start on a loaded 2-core machine
     expect(await waitFor(() => out.includes('listening'), 30_000)).toBe(true);
-    const id = s.id('tty');
+    const id = s.id(label);
     s.ok(['create', '--bundle', b.dir, '--console-socket', sock, id]);
     s.ok(['start', id]);
     await new Promise((r) => recv.on('exit', r));
-    expect(out.replace(/\r/g, '')).toBe('listening\n/dev/pts/0\n33 77\nc\n');
     s.ok(['delete', '--force', id]);
+    return out.replace(/\r/g, '');
+  }
+
+  it('gives the terminal to --console-socket as a pty, with /dev/console', async () => {
+    const out = await viaConsoleSocket('tty', ['sh', '-c', 'tty; stty size; ls -l /dev/console | cut -c1'], (c) => {
+      c.process.consoleSize = { height: 33, width: 77 };
+    });
+    expect(out).toBe('listening\n/dev/pts/0\n33 77\nc\n');
   });
 
   it('a non-root process owns its pty from --console-socket (uid), the tty group stays', async () => {
-    const b = await s.bundle('ttyuser', { args: ['sh', '-c', 'stat -c "%u %g" $(tty); id -u'] });
-    s.editConfig(b, (c) => {
-      c.process.terminal = true;
+    const out = await viaConsoleSocket('ttyuser', ['sh', '-c', 'stat -c "%u %g" $(tty); id -u'], (c) => {
       c.process.user = { uid: 1000, gid: 1000 };
     });
-    const sock = path.join(s.tmp, 'console-user.sock');
-    const recv = spawn('python3', [path.join(__dirname, '../helpers/recvtty.py'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    recv.stdout.on('data', (d) => (out += d));
-    expect(await waitFor(() => out.includes('listening'), 30_000)).toBe(true); // python starts slowly under load
-    const id = s.id('ttyuser');
-    s.ok(['create', '--bundle', b.dir, '--console-socket', sock, id]);
-    s.ok(['start', id]);
-    await new Promise((r) => recv.on('exit', r));
-    expect(out.replace(/\r/g, '')).toBe('listening\n1000 5\n1000\n');
-    s.ok(['delete', '--force', id]);
+    expect(out).toBe('listening\n1000 5\n1000\n');
   });
 });

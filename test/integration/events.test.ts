@@ -1,7 +1,8 @@
 // `events`: runc's JSON shapes, side by side with Debian's runc: `--stats` prints one stats
 // event and exits; the stream prints stats every --interval and an "oom" event when the
 // memory-limited container's allocation hits its limit (v1: eventfd on memory.oom_control),
-// and ends by itself once the container stops. Also in a cgroup2-only mount namespace.
+// and ends by itself once the container is deleted (v1: the stopped container's cgroup is
+// there until then) or stops (v2). Also in a cgroup2-only mount namespace.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -90,28 +91,34 @@ describe.skipIf(!!skip)('events', () => {
     }
   });
 
-  it('streams stats every interval, reports the OOM kill, and ends when the container stops', async () => {
+  it('streams stats every interval, reports the OOM kill, goes on while the container is stopped (v1, as runc) and ends when it is deleted', async () => {
     const b = await oomBundle(ts);
     const id = ts.id('stream');
     ts.ok(['run', '-d', '--bundle', b.dir, id]);
     const ev = stream(ts, ['--interval', '300ms', id]);
+    let ended: unknown;
+    void ev.exited.then((c) => (ended = c));
     try {
       expect(await waitFor(() => ev.lines().filter((e) => e.type === 'stats').length >= 2, 10_000)).toBe(true);
       fs.writeFileSync(path.join(b.host, 'go'), '');
-      const code = await Promise.race([ev.exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
-      expect(code, 'events did not end after the container stopped').toBe(0);
+      await ts.waitStatus(id, 'stopped', 20_000);
+      expect(await waitFor(() => ev.lines().some((e) => e.type === 'oom'), 15_000)).toBe(true);
       const lines = ev.lines();
-      expect(lines).toContainEqual({ type: 'oom', id });
       expect(lines.filter((e) => e.type === 'oom')[0]).toEqual({ type: 'oom', id }); // no data field
-      expect(ts.state(id).status).toBe('stopped');
+      // Stopped: still stats of the (empty) cgroup, every interval, until delete.
+      const n = lines.length;
+      expect(await waitFor(() => ended !== undefined || ev.lines().length >= n + 2, 20_000)).toBe(true);
+      expect(ended, 'events ended before the container was deleted').toBeUndefined();
+      // A new `events` refuses the stopped container (runc's error).
+      const r = ts.rt(['events', '--stats', id]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`container with id ${id} is not running`);
+      ts.ok(['delete', id]);
+      const code = await Promise.race([ev.exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
+      expect(code, 'events did not end after the container was deleted').toBe(0);
     } finally {
       ev.kill();
     }
-    // Stopped: runc's error.
-    const r = ts.rt(['events', '--stats', id]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`container with id ${id} is not running`);
-    ts.ok(['delete', id]);
   });
 
   it.skipIf(!withRunc)('runc reports the same oom event line', async () => {

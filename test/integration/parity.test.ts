@@ -2,7 +2,7 @@
 // (/usr/sbin/runc, 1.1.5) and tsrun, each with a private --root and a bundle made by its own
 // `spec` command and edited as people do (busybox rootfs), and expects the same outcome.
 // Where runc is wrong by the runtime-spec, the test says so and checks tsrun only.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,19 +68,15 @@ class Runtime {
   }
 
   /** A bundle from `<runtime> spec`, edited: no terminal, given args, then mutate. */
-  bundle(name: string, args: string[], mutate?: (c: Config) => void): string {
+  bundle(name: string, args: string[], mutate?: (c: Config) => void, o: { specArgs?: string[] } = {}): string {
     const dir = path.join(tmp, `${this.name}-${name}`);
     fs.mkdirSync(dir, { recursive: true });
-    const r = spawnSync(this.bin, ['spec'], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(this.bin, ['spec', ...(o.specArgs ?? [])], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${this.name} spec: ${r.stderr}`);
     makeRootfs(path.join(dir, 'rootfs'));
     const c: Config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
     c.process.terminal = false;
     c.process.args = args;
-    // Until issue 7 lands on this branch: a `spec` bundle's ambient set (no inheritable) and
-    // its cgroup mount without a cgroup namespace do not start under tsrun on this host.
-    delete c.process.capabilities.ambient;
-    if (!c.linux.namespaces.some((n: Config) => n.type === 'cgroup')) c.linux.namespaces.push({ type: 'cgroup' });
     mutate?.(c);
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c, null, 2));
     return dir;
@@ -142,6 +138,138 @@ afterAll(() => {
 }, 300_000);
 
 describe.skipIf(!!skip)('runc parity', () => {
+  it.each([[[]], [['--rootless']]])('a bundle from `spec %s` runs and execs without a warning, with the same capabilities', async (specArgs) => {
+    const show = ['grep', '^Cap', '/proc/self/status'];
+    const r = await both((rt) => {
+      const name = `plainspec${specArgs.join('')}`;
+      const id = rt.id(name);
+      const b = rt.bundle(name, ['sleep', '300'], undefined, { specArgs });
+      const run = rt.run(['run', '-d', '-b', b, id]);
+      const exec = rt.run(['exec', id, ...show]);
+      const execCap = rt.run(['exec', '--cap', 'CAP_SYS_ADMIN', id, ...show]);
+      rt.run(['delete', '--force', id]);
+      return { run, exec, execCap };
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      for (const x of [res.run, res.exec, res.execCap]) {
+        expect(x.code, x.stderr).toBe(0);
+        expect(x.stderr).toBe('');
+      }
+      // AUDIT_WRITE, KILL, NET_BIND_SERVICE; no ambient set raised.
+      expect(res.exec.stdout).toMatch(/CapEff:\t0000000020000420\nCapBnd:\t0000000020000420\nCapAmb:\t0000000000000000\n$/);
+      expect(res.execCap.stdout).toMatch(/CapEff:\t0000000020200420\n/);
+    }
+    expect(r.tsrun.exec.stdout).toBe(r.runc.exec.stdout);
+    expect(r.tsrun.execCap.stdout).toBe(r.runc.execCap.stdout);
+  });
+
+  it('events streams stats every --interval after the container stops, and ends (status 0) when it is deleted', async () => {
+    const v2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+    const r = await both(async (rt) => {
+      const id = rt.started('events');
+      const ev = spawn(rt.bin, ['--root', rt.root, 'events', '--interval', '100ms', id], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      ev.stdout.on('data', (d) => (out += d));
+      ev.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((res) => ev.on('exit', (code) => res(code)));
+      let code: number | null | undefined;
+      void exited.then((c) => (code = c));
+      const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      try {
+        await waitFor(() => lines().length >= 1, 20_000);
+        expect(rt.run(['kill', id, 'KILL']).code).toBe(0);
+        await waitFor(() => JSON.parse(rt.run(['state', id]).stdout).status === 'stopped', 20_000);
+        const atStop = lines().length;
+        // Still streaming while stopped (v1), or ended (v2).
+        await waitFor(() => code !== undefined || lines().length >= atStop + 3, 20_000).catch(() => undefined);
+        const afterStop = { running: code === undefined, more: lines().length - atStop };
+        expect(rt.run(['delete', id]).code).toBe(0);
+        await waitFor(() => code !== undefined, 20_000);
+        const last = lines().at(-1);
+        return { ...afterStop, code, err, type: last?.type, id: last?.id, pids: last?.data?.pids?.current };
+      } finally {
+        ev.kill('SIGKILL');
+      }
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res.code, res.err).toBe(0);
+      expect(res.type).toBe('stats');
+      expect(res.id).toMatch(/-events$/);
+      if (v2) continue;
+      // cgroup v1: the stopped container's cgroup is still there: its (empty) stats go on.
+      expect(res.running).toBe(true);
+      expect(res.more).toBeGreaterThanOrEqual(3);
+      expect(typeof res.pids).toBe('number');
+    }
+    expect(r.tsrun.err).toBe('');
+  });
+
+  it('run is the child subreaper (reaps orphans, keeps the init status) unless --no-subreaper', async () => {
+    /** PPid and state of a process from /proc; null once it is gone (reaped). */
+    const proc = (pid: number) => {
+      try {
+        const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+        return { ppid: Number(/^PPid:\s*(\d+)/m.exec(st)![1]), state: /^State:\s*(\S)/m.exec(st)![1] };
+      } catch {
+        return null;
+      }
+    };
+    const r = await both(async (rt) => {
+      const out = [];
+      for (const flags of [[], ['--no-subreaper']]) {
+        const name = `subreaper${flags.length}`;
+        const host = path.join(tmp, `${rt.name}-${name}-m`);
+        fs.mkdirSync(host);
+        // No pid namespace: the double-forked children's orphans go to the nearest subreaper.
+        const script =
+          '(sleep 300 >/dev/null 2>&1 & echo $! >/m/long); (sleep 0.1 & echo $! >/m/short); ' +
+          'while [ ! -e /m/go ]; do sleep 0.05; done; exit 3';
+        const b = rt.bundle(name, ['sh', '-c', script], (c) => {
+          c.linux.namespaces = c.linux.namespaces.filter((n: Config) => n.type !== 'pid');
+          c.mounts.push({ destination: '/m', type: 'bind', source: host, options: ['rbind', 'rw'] });
+        });
+        const child = spawn(rt.bin, ['--root', rt.root, 'run', ...flags, '-b', b, rt.id(name)], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr.on('data', (d) => (err += d));
+        const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+        const pidOf = (f: string) => Number(fs.readFileSync(path.join(host, f), 'utf8'));
+        const ready = (f: string) => fs.existsSync(path.join(host, f)) && fs.readFileSync(path.join(host, f), 'utf8').endsWith('\n');
+        /** Wait (bounded) until pid is gone or no longer the runtime's; true if it was left a zombie of the runtime. */
+        const leftToRuntime = async (pid: number) => {
+          await waitFor(() => (proc(pid)?.ppid ?? 0) !== child.pid, 20_000).catch(() => undefined);
+          return proc(pid)?.ppid === child.pid;
+        };
+        let long = 0;
+        try {
+          await waitFor(() => ready('long') && ready('short'), 20_000);
+          long = pidOf('long');
+          const longParentIsRuntime = proc(long)?.ppid === child.pid;
+          // The short one exits by itself, the long one when killed: both reaped, not left
+          // zombies of the runtime, while the init runs on.
+          const shortLeftZombie = await leftToRuntime(pidOf('short'));
+          spawnSync('kill', ['-KILL', String(long)]);
+          // Gone (whoever its reaper is), so the container's cgroup is empty at delete.
+          await waitFor(() => proc(long) === null, 20_000).catch(() => undefined);
+          const longLeftZombie = proc(long)?.ppid === child.pid;
+          fs.writeFileSync(path.join(host, 'go'), '');
+          const code = await Promise.race([exited, new Promise((res) => setTimeout(() => res('timeout'), 30_000))]);
+          out.push({ flags: flags.join(' '), code, err, longParentIsRuntime, shortLeftZombie, longLeftZombie });
+        } finally {
+          child.kill('SIGKILL');
+          if (long) spawnSync('kill', ['-KILL', String(long)]);
+        }
+      }
+      return out;
+    });
+    for (const res of [r.runc, r.tsrun]) {
+      expect(res).toEqual([
+        { flags: '', code: 3, err: '', longParentIsRuntime: true, shortLeftZombie: false, longLeftZombie: false },
+        { flags: '--no-subreaper', code: 3, err: '', longParentIsRuntime: false, shortLeftZombie: false, longLeftZombie: false },
+      ]);
+    }
+  });
+
   it('a namespace with "path": "" is a new namespace', async () => {
     const r = await both((rt) => {
       const id = rt.id('nsempty');
@@ -224,6 +352,28 @@ describe.skipIf(!!skip)('runc parity', () => {
       return rt.run(['run', '-b', b, id]);
     });
     for (const res of [ok.runc, ok.tsrun]) expect(res.code, res.stderr).toBe(0);
+  });
+
+  it('a default device allow rule is dropped when linux.devices lists the same path; only linux.resources.devices may allow it again', async () => {
+    // (Not /dev/null: runc reopens the init's /dev/null stdio inside the container first.)
+    const script = 'head -c1 /dev/zero >/dev/null; echo zero=$?; head -c1 /dev/urandom >/dev/null; echo urandom=$?';
+    const r = await both((rt) =>
+      [false, true].map((allow) => {
+        const name = `devzero-${allow}`;
+        const b = rt.bundle(name, ['sh', '-c', script], (c) => {
+          c.linux.devices = [{ path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 }];
+          c.linux.resources = { devices: [{ allow: false, access: 'rwm' }, ...(allow ? [{ allow: true, type: 'c', major: 1, minor: 5, access: 'r' }] : [])] };
+        });
+        const res = rt.run(['run', '-b', b, rt.id(name)]);
+        return { code: res.code, out: res.stdout, eperm: /zero: Operation not permitted/.test(res.stderr) };
+      }),
+    );
+    expect(r.runc).toEqual([
+      // /dev/zero is listed: its default rule is gone and deny-all holds; /dev/urandom keeps its own.
+      { code: 0, out: 'zero=1\nurandom=0\n', eperm: true },
+      { code: 0, out: 'zero=0\nurandom=0\n', eperm: false },
+    ]);
+    expect(r.tsrun).toEqual(r.runc);
   });
 
   describe('exec --process FILE', () => {
@@ -426,7 +576,8 @@ describe.skipIf(!!skip)('runc parity', () => {
     const made: string[] = [];
     try {
       const r = await both((rt) => {
-        const id = rt.started('subcg');
+        // A cgroup namespace: the container's own cgroup reads as "/" from inside.
+        const id = rt.started('subcg', (c) => c.linux.namespaces.push({ type: 'cgroup' }));
         const pid = JSON.parse(rt.run(['state', id]).stdout).pid;
         const dirs = dirsOf(pid);
         for (const d of dirs) {

@@ -2,13 +2,16 @@
 // /etc/subuid and /etc/subgid entries and Debian's uidmap; skips where there is no such
 // user): a `tsrun spec --rootless` bundle runs unchanged but for its command, the state
 // lives under $XDG_RUNTIME_DIR/tsrun, and subordinate id ranges are mapped through
-// newuidmap/newgidmap.
+// newuidmap/newgidmap. Cgroups: without delegation the container runs without one, with a
+// warning, and limits are refused (runc's rule); with --systemd-cgroup the user's own
+// systemd (lingering user@UID.service, reached on the user bus) makes the scope below its
+// delegated subtree and the limits land in its files.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, REPO, skipReason } from '../../conformance/lib/harness';
+import { BIN, REPO, skipReason, waitFor } from '../../conformance/lib/harness';
 
 const USER = 'tsr';
 function lookup(): { uid: number; gid: number } | undefined {
@@ -113,6 +116,24 @@ describe.skipIf(!!skip)('rootless (a non-root user with subordinate ids)', () =>
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
     expect(lines).toEqual([`0 ${who!.uid} 1`, '1 100000 65536', `0 ${who!.gid} 1`, '1 100000 65536']);
+    // The job runs in root's service cgroup: nothing there is delegated to the user.
+    expect(r.stderr).toMatch(/warning: rootless: running without a cgroup of its own/);
+  });
+
+  it('limits without a delegated cgroup are refused with one line (runc\'s rule); nothing is left', async () => {
+    const dir = await userBundle('b5', xdg);
+    edit(dir, (c) => {
+      c.process.terminal = false;
+      c.process.args = ['true'];
+      c.linux.resources = { pids: { limit: 40 } };
+    });
+    const id = `rl5-${process.pid}`;
+    ids.push([xdg, id]);
+    const r = asUser(xdg, ['run', '--bundle', dir, id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').filter((l) => !/warning/.test(l))).toHaveLength(1);
+    expect(r.stderr).toMatch(/rootless: linux.resources \(pids\) need a delegated cgroup/);
+    expect(fs.existsSync(path.join(xdg, 'tsrun', id))).toBe(false);
   });
 
   it('a range the user does not own is refused by newuidmap with one line; nothing is left', async () => {
@@ -130,5 +151,69 @@ describe.skipIf(!!skip)('rootless (a non-root user with subordinate ids)', () =>
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/newuidmap/);
     expect(fs.existsSync(path.join(xdg, 'tsrun', id))).toBe(false);
+  });
+});
+
+// The user's systemd, on its user bus (/run/user/UID/bus: lingering + dbus-user-session).
+const userBus = who ? `/run/user/${who.uid}` : '';
+const sdSkip = skip ?? (!fs.existsSync('/run/systemd/system') ? 'the host was not booted with systemd'
+  : !fs.existsSync(`${userBus}/bus`) ? `no user bus at ${userBus}/bus (the v2host guest lingers ${USER} with dbus-user-session)` : undefined);
+if (sdSkip && !skip) console.warn(`[rootless --systemd-cgroup] skipped: ${sdSkip}`);
+
+describe.skipIf(!!sdSkip)('rootless with --systemd-cgroup (the user\'s systemd delegates the cgroup)', () => {
+  const root = fs.mkdtempSync('/tmp/tsrun-rootless-sd-');
+  made.push(root);
+  if (!sdSkip) {
+    fs.chmodSync(root, 0o700);
+    fs.chownSync(root, who!.uid, who!.gid);
+  }
+  const sdIds: string[] = [];
+  afterAll(() => {
+    for (const id of sdIds) sd(['delete', '--force', id]);
+  });
+  /** As the user, with its real runtime dir (the bus), state in a private --root. */
+  const sd = (args: string[]) => {
+    const r = spawnSync('runuser', ['-u', USER, '--', 'env', `XDG_RUNTIME_DIR=${userBus}`, BIN, '--root', root, ...args], { encoding: 'utf8', timeout: 60_000, cwd: '/' });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const userShow = (unit: string, props: string[]) => {
+    const r = spawnSync('runuser', ['-u', USER, '--', 'env', `XDG_RUNTIME_DIR=${userBus}`, 'systemctl', '--user', 'show', unit, ...props.map((p) => `-p${p}`)], { encoding: 'utf8', timeout: 60_000 });
+    return Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  };
+
+  it('the scope lives below user@UID.service with Delegate=yes; its limits are in systemd and the files; delete removes it', async () => {
+    const dir = await userBundle('b4', root);
+    const MiB = 1024 * 1024;
+    edit(dir, (c) => {
+      c.process.terminal = false;
+      c.process.args = ['sleep', '300'];
+      c.linux.resources = { memory: { limit: 64 * MiB }, pids: { limit: 40 }, cpu: { quota: 50_000, period: 100_000 } };
+    });
+    const id = `rl4-${process.pid}`;
+    const unit = `tsrun-${id}.scope`;
+    sdIds.push(id);
+    const out = path.join(root, 'out4');
+    const cr = spawnSync('runuser', ['-u', USER, '--', 'sh', '-c', `XDG_RUNTIME_DIR=${userBus} exec "$0" --root "$1" --systemd-cgroup create --bundle "$2" "$3" > "$4" 2>&1`, BIN, root, dir, id, out], { encoding: 'utf8', timeout: 60_000 });
+    expect(cr.status, fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : cr.stderr).toBe(0);
+    const pid = JSON.parse(sd(['state', id]).stdout).pid as number;
+    const cg = `/user.slice/user-${who!.uid}.slice/user@${who!.uid}.service/user.slice/${unit}`;
+    expect(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toBe(`0::${cg}\n`);
+    const cgDir = `/sys/fs/cgroup${cg}`;
+    expect(fs.statSync(cgDir).uid).toBe(who!.uid); // delegated: the user owns it
+    const read = (f: string) => fs.readFileSync(path.join(cgDir, f), 'utf8').trim();
+    expect({ mem: read('memory.max'), pids: read('pids.max'), cpu: read('cpu.max') }).toEqual({ mem: String(64 * MiB), pids: '40', cpu: '50000 100000' });
+    expect(userShow(unit, ['LoadState', 'ActiveState', 'Delegate', 'MemoryMax', 'TasksMax', 'ControlGroup'])).toEqual({
+      LoadState: 'loaded', ActiveState: 'active', Delegate: 'yes', MemoryMax: String(64 * MiB), TasksMax: '40', ControlGroup: cg,
+    });
+    expect(sd(['start', id]).code).toBe(0);
+    // update as the user: the delegated files take the new limits.
+    const up = sd(['update', '--pids-limit', '30', id]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(read('pids.max')).toBe('30');
+    const del = sd(['delete', '--force', id]);
+    expect(del.code, del.stderr).toBe(0);
+    await waitFor(() => userShow(unit, ['LoadState']).LoadState === 'not-found', 30_000, 200);
+    expect(userShow(unit, ['LoadState']).LoadState).toBe('not-found');
+    expect(fs.existsSync(cgDir)).toBe(false);
   });
 });

@@ -64,15 +64,24 @@ describe('dist/tsrun', () => {
     fs.writeFileSync(preload, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x');\n`);
     fs.writeFileSync(path.join(dir, '.env'), 'TSRUN_TIMING=1\n');
     fs.writeFileSync(path.join(dir, 'bunfig.toml'), `preload = [${JSON.stringify(preload)}]\n`);
+    // A bytecode executable writes a profile to the file these name at exit (as root).
+    const profiles = ['BUN_BYTECODE_ORDER_OUT', 'BUN_BYTECODE_ORDER_NAMES_OUT', 'BUN_BYTECODE_DIGEST_OUT'];
     const r = spawnSync(exe, ['--version'], {
       cwd: dir,
       encoding: 'utf8',
-      env: { PATH: '/usr/bin:/bin', BUN_OPTIONS: `--preload ${preload}`, BUN_BE_BUN: '1', BUN_INSPECT: 'ws://127.0.0.1:1/x' },
+      env: {
+        PATH: '/usr/bin:/bin',
+        BUN_OPTIONS: `--preload ${preload}`,
+        BUN_BE_BUN: '1',
+        BUN_INSPECT: 'ws://127.0.0.1:1/x',
+        ...Object.fromEntries(profiles.map((v) => [v, path.join(dir, v)])),
+      },
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^tsrun version .*\nbun: \d+\.\d+\.\d+\n$/s);
     expect(fs.existsSync(marker)).toBe(false);
+    for (const v of profiles) expect(fs.existsSync(path.join(dir, v))).toBe(false);
     // The same preload is honoured by a plain bun (so the check above can fail).
     const bun = path.join(path.dirname(require.resolve('@oven/bun-linux-x64-baseline/package.json')), 'bin', 'bun');
     spawnSync(bun, ['--preload', preload, '-e', '0'], { cwd: '/' });

@@ -68,6 +68,12 @@ describe('device rules', () => {
     expect(lines).toContain('allow c 136:* rwm');
     expect(lines).toContain('allow b *:* m');
   });
+  it('a default rule with a path gives way when linux.devices lists that path (as written)', () => {
+    const lines = (listed: string[]) => effectiveDeviceRules([], listed).map((r) => `${r.allow ? 'allow' : 'deny'} ${deviceRuleLine(r)}`);
+    const all = lines([]);
+    expect(lines(['/dev/zero', '/dev/ptmx', '/dev/fuse'])).toEqual(all.filter((l) => l !== 'allow c 1:5 rwm'));
+    expect(lines(['/dev/zero/'])).toEqual(all);
+  });
   it('rejects bad access', () => {
     expect(() => effectiveDeviceRules([{ allow: true, type: 'c', major: 1, minor: 3, access: 'x' }])).toThrow(/invalid access "x"/);
   });

@@ -119,11 +119,18 @@ describe('whole plans (golden files in test/unit/fixtures/plans; update with vit
     noPivot: false, noNewKeyring: false, preserveFds: 0, cgroup: { mode: 'v1', path: '/tsrun/golden', dirs: { memory: '/sys/fs/cgroup/memory/tsrun/golden' } },
   };
   it('`tsrun spec` config on a pure v2 host', async () => {
-    const plan = buildPlan({ ...base, spec: defaultSpec({ rootless: false }), consoleSocket: '/tmp/console.sock' }, HOST);
-    // runc's defaults ask for ambient caps with no inheritable set: the kernel cannot raise them.
-    expect(plan.warnings).toEqual([
+    const spec = defaultSpec({ rootless: false });
+    const plan = buildPlan({ ...base, spec, consoleSocket: '/tmp/console.sock' }, HOST);
+    expect(plan.warnings).toEqual([]);
+    // runc 1.1.5's spec asks for ambient caps with no inheritable set: the kernel cannot raise
+    // them, so they are dropped with a warning and the plan is the same.
+    const runc115 = structuredClone(spec);
+    runc115.process!.capabilities!.ambient = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+    const p115 = buildPlan({ ...base, spec: runc115, consoleSocket: '/tmp/console.sock' }, HOST);
+    expect(p115.warnings).toEqual([
       'ambient capabilities CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE are not in both the permitted and inheritable sets: not raised',
     ]);
+    expect(golden(decodePlan(p115.bytes))).toBe(golden(decodePlan(plan.bytes)));
     await expect(golden(decodePlan(plan.bytes))).toMatchFileSnapshot('fixtures/plans/default.txt');
   });
   it('`tsrun spec --rootless` config with a terminal of a given size on a v1 host', async () => {

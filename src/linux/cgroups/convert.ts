@@ -140,33 +140,39 @@ function normalise(r: DeviceCgroupRule): DeviceRule {
   };
 }
 
+const allowRwm = (major: number, minor: number): DeviceRule => ({ allow: true, type: 'c', major, minor, access: 'rwm' });
+
 /**
  * Devices every container may use, appended after the config's rules as runc 1.1 does
  * (observed on this host: b *:* m, c *:* m, null, zero, full, random, urandom, tty, ptmx,
- * net/tun, pts; also when the config has no device rules at all).
+ * net/tun, pts; also when the config has no device rules at all). A rule with a path gives
+ * way when linux.devices lists that path (runc: the config's device takes its place).
  */
-export const DEFAULT_ALLOWED_DEVICES: DeviceRule[] = [
-  { allow: true, type: 'c', major: -1, minor: -1, access: 'm' },
-  { allow: true, type: 'b', major: -1, minor: -1, access: 'm' },
-  { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, // /dev/null
-  { allow: true, type: 'c', major: 1, minor: 8, access: 'rwm' }, // /dev/random
-  { allow: true, type: 'c', major: 1, minor: 7, access: 'rwm' }, // /dev/full
-  { allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' }, // /dev/tty
-  { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' }, // /dev/zero
-  { allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' }, // /dev/urandom
-  { allow: true, type: 'c', major: 136, minor: -1, access: 'rwm' }, // /dev/pts/*
-  { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' }, // /dev/ptmx
-  { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' }, // /dev/net/tun
+const DEFAULTS: { path?: string; rule: DeviceRule }[] = [
+  { rule: { allow: true, type: 'c', major: -1, minor: -1, access: 'm' } },
+  { rule: { allow: true, type: 'b', major: -1, minor: -1, access: 'm' } },
+  { path: '/dev/null', rule: allowRwm(1, 3) },
+  { path: '/dev/random', rule: allowRwm(1, 8) },
+  { path: '/dev/full', rule: allowRwm(1, 7) },
+  { path: '/dev/tty', rule: allowRwm(5, 0) },
+  { path: '/dev/zero', rule: allowRwm(1, 5) },
+  { path: '/dev/urandom', rule: allowRwm(1, 9) },
+  { rule: allowRwm(136, -1) }, // /dev/pts/*
+  { rule: allowRwm(5, 2) }, // /dev/ptmx
+  { rule: allowRwm(10, 200) }, // /dev/net/tun
 ];
 
+export const DEFAULT_ALLOWED_DEVICES: DeviceRule[] = DEFAULTS.map((d) => d.rule);
+
 /**
- * The full ordered rule list for a container: the config's rules, then the defaults. The
+ * The full ordered rule list for a container: the config's rules, then the defaults but
+ * those whose path linux.devices lists (`listed`, compared as written, as runc does). The
  * list starts from deny-all, as runc's does. linux.devices only creates nodes: as in runc,
  * whether the container may use them is up to linux.resources.devices alone.
  */
-export function effectiveDeviceRules(rules: DeviceCgroupRule[] | undefined): DeviceRule[] {
+export function effectiveDeviceRules(rules: DeviceCgroupRule[] | undefined, listed: readonly string[] = []): DeviceRule[] {
   const out: DeviceRule[] = [{ allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' }];
   for (const r of rules ?? []) out.push(normalise(r));
-  out.push(...DEFAULT_ALLOWED_DEVICES);
+  for (const d of DEFAULTS) if (!d.path || !listed.includes(d.path)) out.push(d.rule);
   return out;
 }

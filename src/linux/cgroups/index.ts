@@ -10,7 +10,7 @@ import { writeCg } from './fsutil';
 import type { CgroupManager, CgroupOptions, CgroupRef, ManagerExtras } from './types';
 import { V1Manager } from './v1';
 import { V2Manager } from './v2';
-import { SystemdManager, systemdBooted } from './systemd';
+import { SystemdManager, systemdBooted, userManagerCgroup } from './systemd';
 
 export { detectMode } from './host';
 export type { CgroupMode } from './host';
@@ -29,7 +29,13 @@ export type { OomWatch } from './oom';
  */
 export function newCgroup(opts: CgroupOptions): CgroupManager {
   const mode = detectMode();
-  const inner = innerPath(opts);
+  let inner = innerPath(opts);
+  const sd = !!opts.systemd && systemdBooted();
+  if (sd && opts.rootless) {
+    // The user's own systemd makes the scope, below its cgroup (runc does the same).
+    if (mode !== 'v2') throw new TsrunError('--systemd-cgroup for a rootless container needs a pure cgroup v2 host');
+    inner = path.posix.join(userManagerCgroup(), inner);
+  }
   const hs = hostHierarchies();
   const own = ownCgroups();
   const dirs: Record<string, string> = {};
@@ -57,7 +63,7 @@ export function newCgroup(opts: CgroupOptions): CgroupManager {
   const ref: CgroupRef = { mode, path: refPath ?? '/' + inner.replace(/^\//, ''), dirs };
   // --systemd-cgroup where systemd runs: the cgroup is a scope unit systemd makes. Without
   // systemd (this development VM) only the unit's path is used, through cgroupfs.
-  if (opts.systemd && systemdBooted()) ref.systemd = { unit: path.posix.basename(inner), id: opts.id, ...(opts.rootless ? { user: true } : {}) };
+  if (sd) ref.systemd = { unit: path.posix.basename(inner), id: opts.id, ...(opts.rootless ? { user: true } : {}) };
   return openCgroup(ref, opts, true);
 }
 

@@ -18,7 +18,7 @@ import { sharesToWeight, blkioToIoWeight } from './convert';
 import { sleepMs } from './fsutil';
 import type { OomWatch } from './oom';
 import type { Stats } from './stats';
-import type { CgroupManager, CgroupRef } from './types';
+import type { CgroupManager, CgroupRef, SetOptions } from './types';
 
 /** child_process costs a few ms to load: only this driver needs it, so only it loads it. */
 function spawnSync(cmd: string, args: string[], opts: { encoding: 'utf8'; timeout?: number }): SpawnSyncReturns<string> {
@@ -44,6 +44,21 @@ export function busctl(user: boolean, method: string, sig: string, args: string[
     throw new TsrunError(`systemd: ${what}: ${msg}`);
   }
   return r.stdout;
+}
+
+/**
+ * Rootless: the cgroup of the caller's systemd user manager (e.g.
+ * /user.slice/user-1000.slice/user@1000.service): its units, and so the container's scope,
+ * live below it, in the subtree systemd delegated to the user.
+ */
+export function userManagerCgroup(): string {
+  const r = spawnSync('busctl', ['--user', 'get-property', ...DEST, 'ControlGroup'], { encoding: 'utf8', timeout: 30_000 });
+  const cg = /^s "(\/[^"]*)"/.exec(r.stdout ?? '')?.[1];
+  if (r.error || r.status !== 0 || !cg) {
+    const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').pop();
+    throw new TsrunError(`systemd: rootless --systemd-cgroup needs the user's systemd on the user bus ($XDG_RUNTIME_DIR/bus): ${why}`);
+  }
+  return cg;
 }
 
 type Prop = [name: string, sig: string, ...values: string[]];
@@ -134,6 +149,9 @@ export class SystemdManager implements CgroupManager {
   get deviceRules() {
     return this.base.deviceRules;
   }
+  get skipped() {
+    return this.base.skipped ?? null;
+  }
   private get unit(): string {
     return this.ref.systemd!.unit;
   }
@@ -211,12 +229,12 @@ export class SystemdManager implements CgroupManager {
 
   /** create: the unit was just started with these properties. update: tell systemd the new
    *  values first, or its next re-apply (daemon-reload) would put the old ones back. */
-  set(r: LinuxResources): void {
+  set(r: LinuxResources, o?: SetOptions): void {
     if (!this.startedHere && !this.fresh) {
       const props = resourceProps(r, this.ref.mode === 'v2');
       if (props.length) busctl(this.user, 'SetUnitProperties', 'sba(sv)', [this.unit, 'true', String(props.length), ...props.flat()], `set properties of ${this.unit}`);
     }
-    this.base.set(r);
+    this.base.set(r, o);
   }
   freeze(): void {
     this.base.freeze();

@@ -5,6 +5,11 @@ import type { DeviceRule } from './convert';
 import type { OomWatch } from './oom';
 import type { Stats } from './stats';
 
+export interface SetOptions {
+  /** The paths linux.devices lists: their default device allow rules give way (create). */
+  listedDevices?: readonly string[];
+}
+
 export interface ManagerExtras {
   rootless?: boolean;
 }
@@ -26,13 +31,18 @@ export interface CgroupManager {
   /** Create the cgroup directories (idempotent) and move pid into them. */
   apply(pid: number): void;
   /**
+   * After apply(): why the container has no cgroup of its own (rootless without
+   * permission: runc's rule is to carry on without one, with a warning), else null.
+   */
+  readonly skipped?: string | null;
+  /**
    * Pure v2 only: create the directory and return it, for a child to be born in it
    * (clone3 CLONE_INTO_CGROUP: no migration, no RCU grace period). null elsewhere: v1
    * and hybrid hosts still migrate into their v1 hierarchies, which costs the same.
    */
   birthDir(): string | null;
   /** Write resource limits. Throws a clear error naming the file and value on failure. */
-  set(resources: LinuxResources): void;
+  set(resources: LinuxResources, o?: SetOptions): void;
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
 import type { LinuxResources } from '../../oci/types';
-import type { CgroupManager, CgroupRef, ManagerExtras } from './types';
+import type { CgroupManager, CgroupRef, ManagerExtras, SetOptions } from './types';
 import { oomWatchV1, type OomWatch } from './oom';
 import { statsV1, type Stats } from './stats';
 import {
@@ -81,11 +81,11 @@ export class V1Manager implements CgroupManager {
     }
   }
 
-  set(r: LinuxResources): void {
+  set(r: LinuxResources, o: SetOptions = {}): void {
     if (r.unified && Object.keys(r.unified).length) {
       throw new TsrunError(`linux.resources.unified: cgroup v2 files cannot be set on a cgroup ${this.ref.mode} host`);
     }
-    if (Array.isArray(r.devices)) this.setDevices(r);
+    if (Array.isArray(r.devices)) this.setDevices(r, o.listedDevices);
     if (r.memory) this.setMemory(r.memory);
     if (r.cpu) this.setCpu(r.cpu);
     if (r.pids) writeCg(this.need('pids', 'pids'), 'pids.max', pidsMax(r.pids.limit), 'pids');
@@ -98,8 +98,8 @@ export class V1Manager implements CgroupManager {
     if (r.rdma) for (const l of rdmaLines(r.rdma as Rdma)) writeCg(this.need('rdma', 'rdma'), 'rdma.max', l, 'rdma');
   }
 
-  private setDevices(r: LinuxResources): void {
-    const rules = effectiveDeviceRules(r.devices);
+  private setDevices(r: LinuxResources, listed?: readonly string[]): void {
+    const rules = effectiveDeviceRules(r.devices, listed);
     this.deviceRules = rules;
     const d = this.ref.dirs.devices;
     if (!d) {

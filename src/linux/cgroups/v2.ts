@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError, fsError } from '../../common/errors';
 import type { LinuxResources } from '../../oci/types';
-import type { CgroupManager, CgroupRef, ManagerExtras } from './types';
+import type { CgroupManager, CgroupRef, ManagerExtras, SetOptions } from './types';
 import { oomWatchV2, type OomWatch } from './oom';
 import { statsV2, type Stats } from './stats';
 import {
@@ -65,12 +65,20 @@ export class V2Manager implements CgroupManager {
     return this.dir;
   }
 
+  /** Rootless without a delegated cgroup: why the container runs without one (apply()). */
+  skipped: string | null = null;
+
   apply(pid: number): void {
-    createV2Path(this.root, this.dir);
     try {
+      createV2Path(this.root, this.dir);
       writeCg(this.dir, 'cgroup.procs', String(pid), 'unified');
     } catch (e) {
-      if (this.extras.rootless && e instanceof TsrunError && /EACCES|EPERM|EROFS/.test(e.message)) return;
+      // runc's rule: a rootless container without permission for its cgroup runs without
+      // one, unless it asks for limits (set() refuses those).
+      if (this.extras.rootless && e instanceof TsrunError && /EACCES|EPERM|EROFS/.test(e.message)) {
+        this.skipped = e.message;
+        return;
+      }
       throw e;
     }
   }
@@ -83,9 +91,16 @@ export class V2Manager implements CgroupManager {
     writeCg(this.dir, file, value, ctrl);
   }
 
-  set(r: LinuxResources): void {
+  set(r: LinuxResources, o: SetOptions = {}): void {
+    if (this.skipped) {
+      const limits = Object.entries(r).filter(([k, v]) => k !== 'devices' && v !== undefined && v !== null);
+      if (limits.length) {
+        throw new TsrunError(`rootless: linux.resources (${limits.map(([k]) => k).join(', ')}) need a delegated cgroup, and there is none (${this.skipped}): use --systemd-cgroup with the user's systemd, or drop the limits`);
+      }
+      return; // devices: the user namespace already keeps the container off host devices
+    }
     if (Array.isArray(r.devices)) {
-      this.deviceRules = effectiveDeviceRules(r.devices);
+      this.deviceRules = effectiveDeviceRules(r.devices, o.listedDevices);
       attachDeviceRules(this.dir, this.deviceRules, { rootless: this.extras.rootless });
     }
     if (r.cpu) this.setCpu(r.cpu);
