@@ -199,6 +199,38 @@ describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (n
     rs.close();
   });
 
+  it('restore in the foreground runs prestart/createRuntime hooks with the restored pid, waits for the init, returns its status and removes the container', async () => {
+    const b = await s.bundle('fg', {
+      args: COUNTER,
+      mutate: (c: Config) => {
+        const hook = (kind: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${path.join(s.tmp, `fg-${kind}.json`)}`] });
+        c.hooks = { prestart: [hook('prestart')], createRuntime: [hook('createRuntime')] };
+      },
+    });
+    const id = s.id('fg');
+    const run = new Piped(s, ['run', '-d', '--bundle', b.dir, id]);
+    await run.ok();
+    const pid = s.state(id).pid!;
+    await counting(run, 3);
+    const images = path.join(s.tmp, `img-${id}`);
+    s.ok(['checkpoint', '--image-path', images, id], { timeoutMs: WAIT });
+    await run.drained();
+    run.close();
+    for (const k of ['prestart', 'createRuntime']) fs.rmSync(path.join(s.tmp, `fg-${k}.json`), { force: true });
+    const rs = new Piped(s, ['restore', '--image-path', images, '--bundle', b.dir, id]);
+    await counting(rs, 0);
+    const newPid = checkRestored(s, id, b.cgroupsPath, pid);
+    for (const k of ['prestart', 'createRuntime']) {
+      const st = JSON.parse(fs.readFileSync(path.join(s.tmp, `fg-${k}.json`), 'utf8'));
+      expect(st).toMatchObject({ id, pid: newPid });
+    }
+    expectContinues(run.numbers(), rs.numbers());
+    s.ok(['kill', id, 'KILL']);
+    expect(await rs.exited).toBe(137);
+    expect(s.rt(['state', id]).code).toBe(1);
+    rs.close();
+  });
+
   it('pre-dump then dump with --parent-path: the dump builds on the pre-dump, the restore counts on', async () => {
     const b = await s.bundle('pre', { args: COUNTER });
     const id = s.id('pre');
