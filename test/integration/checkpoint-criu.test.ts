@@ -31,8 +31,10 @@ if (skip) console.warn(`[checkpoint-criu] skipped: ${skip}`);
 const runtimes: Array<[string, string]> = [['tsrun', BIN]];
 if (fs.existsSync(RUNC)) runtimes.push(['runc', RUNC]);
 const suites = new Map(runtimes.map(([name, bin]) => [name, new Suite(`criu-${name}`, bin)]));
+const cleanups: Array<() => void> = [];
 afterAll(async () => {
   for (const p of procs) p.kill('SIGKILL');
+  for (const c of cleanups) c();
   for (const s of suites.values()) await s.cleanup();
 });
 const procs: ChildProcess[] = [];
@@ -166,11 +168,17 @@ describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (n
     rs.close();
   });
 
-  it('an established TCP connection on loopback: refused without --tcp-established, carried over with it', async () => {
+  it('an established TCP connection on loopback, in a network namespace given by path: refused without --tcp-established, carried over with it', async () => {
+    // A named netns with lo up, as CNI would hand one over: CRIU keeps it as external (runc
+    // and tsrun leave a container's own network namespace empty on restore).
+    const netns = `tsrun-criu-${process.pid}-${name}`;
+    expect(spawnSync('ip', ['netns', 'add', netns]).status).toBe(0);
+    cleanups.push(() => spawnSync('ip', ['netns', 'del', netns]));
+    expect(spawnSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']).status).toBe(0);
     const b = await s.bundle('tcp', {
-      args: ['sh', '-c', 'busybox ip link set lo up; busybox nc -l -p 5000 > /m/out & sleep 1; i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done | busybox nc 127.0.0.1 5000'],
+      args: ['sh', '-c', 'busybox nc -l -p 5000 > /m/out & sleep 1; i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done | busybox nc 127.0.0.1 5000'],
       mutate: (c: Config) => {
-        for (const set of ['bounding', 'effective', 'permitted'] as const) c.process.capabilities[set].push('CAP_NET_ADMIN');
+        c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: `/run/netns/${netns}` } : n));
       },
     });
     const id = s.id('tcp');
