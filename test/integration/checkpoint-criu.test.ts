@@ -66,7 +66,7 @@ class Piped {
     return this.out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
   }
   async ok(): Promise<void> {
-    const code = await this.exited;
+    const code = await Promise.race([this.exited, new Promise((r) => setTimeout(() => r('still running'), WAIT * 4))]);
     if (code !== 0) throw new Error(`exit ${code}: ${this.err.trim()}`);
   }
   close(): void {
@@ -234,7 +234,7 @@ describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (n
     }
     expectContinues(run.numbers(), rs.numbers());
     s.ok(['kill', id, 'KILL']);
-    expect(await rs.exited).toBe(137);
+    expect(await Promise.race([rs.exited, new Promise((r) => setTimeout(() => r('still running'), WAIT))])).toBe(137);
     expect(s.rt(['state', id]).code).toBe(1);
     rs.close();
   });
