@@ -40,21 +40,34 @@ afterAll(async () => {
 const procs: ChildProcess[] = [];
 const WAIT = 60_000;
 
-/** A runtime call whose stdio are pipes kept open: the container inherits them. */
+/** A runtime call whose stdout/stderr are a real pipe kept open (node's 'pipe' stdio are
+ *  unix sockets, which CRIU would need --ext-unix-sk for) and stdin /dev/null: the
+ *  container inherits them. cat relays the pipe; the runtime's exit code comes on fd 3. */
 class Piped {
   out = '';
-  err = '';
   readonly exited: Promise<number | null>;
   /** stdout's EOF: every process holding the pipe (the container) is gone. */
   readonly ended: Promise<void>;
   private proc: ChildProcess;
   constructor(s: Suite, args: string[]) {
-    this.proc = spawn(s.bin, ['--root', s.root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const script = '{ "$0" "$@" </dev/null 2>&1 3>&-; echo "exit:$?" >&3; } | cat';
+    this.proc = spawn('/bin/sh', ['-c', script, s.bin, '--root', s.root, ...args], { stdio: ['ignore', 'pipe', 'ignore', 'pipe'] });
     procs.push(this.proc);
     this.proc.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.proc.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    const status = this.proc.stdio[3] as NodeJS.ReadableStream;
+    let text = '';
+    this.exited = new Promise((resolve) => {
+      status.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = text.match(/exit:(\d+)/);
+        if (m) resolve(Number(m[1]));
+      });
+      this.proc.once('exit', () => resolve(null));
+    });
     this.ended = new Promise((resolve) => this.proc.stdout!.once('close', () => resolve()));
+  }
+  get err(): string {
+    return this.out.split('\n').filter((l) => !/^\d+$/.test(l)).join('\n');
   }
   /** Everything the container wrote, once it is gone (bounded). */
   async drained(): Promise<number> {
@@ -70,9 +83,8 @@ class Piped {
     if (code !== 0) throw new Error(`exit ${code}: ${this.err.trim()}`);
   }
   close(): void {
-    this.proc.stdin!.destroy();
     this.proc.stdout!.destroy();
-    this.proc.stderr!.destroy();
+    (this.proc.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
 }
 
