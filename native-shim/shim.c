@@ -757,6 +757,26 @@ static void hide_host_proc_sys(void)
 	}
 }
 
+/* Stdio that is /dev/null (a caller's, from the host's /dev) is reopened from the
+ * container's own /dev/null once the root is switched, as runc does: CRIU cannot dump a file
+ * that lives on a mount outside the container's mount namespace. A rootfs without
+ * /dev/null keeps the caller's. */
+static void reopen_dev_null(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+			continue;
+		int flags = fcntl(fd, F_GETFL);
+		int nfd = open("/dev/null", (flags < 0 ? O_RDWR : flags & O_ACCMODE) | O_CLOEXEC);
+		if (nfd < 0)
+			return;
+		if (dup3(nfd, fd, 0) < 0)
+			fail("reopen /dev/null as stdio", "", errno);
+		close(nfd);
+	}
+}
+
 static void do_pivot(int mode)
 {
 	if (mode == 2) {
@@ -786,6 +806,8 @@ static void do_pivot(int mode)
 	}
 	if (chdir("/") < 0)
 		fail("chdir", "/", errno);
+	if (mode != 2)
+		reopen_dev_null();
 	close(root_fd);
 	root_fd = -1;
 	if (null_fd >= 0)
