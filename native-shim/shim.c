@@ -768,9 +768,17 @@ static void reopen_dev_null(void)
 		if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
 			continue;
 		int flags = fcntl(fd, F_GETFL);
-		int nfd = open("/dev/null", (flags < 0 ? O_RDWR : flags & O_ACCMODE) | O_CLOEXEC);
+		/* The rootfs is the container's: its /dev/null may be a symlink or a planted file.
+		 * Take it only when it is really the null device; otherwise keep the caller's. */
+		int nfd = open("/dev/null", (flags < 0 ? O_RDWR : flags & O_ACCMODE) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+		struct stat nst;
 		if (nfd < 0)
 			return;
+		if (fstat(nfd, &nst) < 0 || !S_ISCHR(nst.st_mode) || nst.st_rdev != makedev(1, 3)) {
+			close(nfd);
+			return;
+		}
+		fcntl(nfd, F_SETFL, 0); /* O_NONBLOCK only kept a planted fifo from blocking the open */
 		if (dup3(nfd, fd, 0) < 0)
 			fail("reopen /dev/null as stdio", "", errno);
 		close(nfd);
