@@ -79,6 +79,7 @@ enum plan_op {
 #define MNT_TMPCOPYUP 4 /* tmpfs: copy what the rootfs had at the destination into it */
 #define MNT_IDMAP 8     /* bind: an id-mapped clone (open_tree + MOUNT_ATTR_IDMAP + move_mount) */
 #define MNT_IDMAP_REC 16 /* ... of the whole tree below the source (ridmap) */
+#define MNT_MASK_IF_MISSING 32 /* bind: a source that does not exist masks the destination (an empty read-only tmpfs) */
 #define MNT_USERNS_SHIFT 8 /* n3 >> this: the OP_IDMAP_USERNS slot of an id-mapped mount */
 
 /* Sync messages (SOCK_SEQPACKET): struct sync_msg header then payload. */

@@ -534,6 +534,14 @@ static void do_mount(const struct op *o)
 	const char *src = o->s[0], *dst = o->s[1], *type = o->s[2], *data = o->s[3];
 	unsigned long flags = o->n[0], reflags = o->n[1], prop = o->n[2];
 	int bits = o->n[3], lower = -1;
+	if ((bits & MNT_MASK_IF_MISSING) && access(src, F_OK) < 0 && errno == ENOENT) {
+		/* Rootless, no cgroup of its own: an empty read-only tmpfs, as runc masks it. */
+		src = "tmpfs";
+		type = "tmpfs";
+		data = "size=0";
+		flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+		reflags = 0;
+	}
 	int is_proc = !strcmp(type, "proc") || !strcmp(type, "sysfs");
 	if (is_proc || !strcmp(type, "tmpfs")) {
 		int fd = open_in_root(dst, O_PATH | (is_proc ? O_NOFOLLOW : 0));
@@ -749,6 +757,34 @@ static void hide_host_proc_sys(void)
 	}
 }
 
+/* Stdio that is /dev/null (a caller's, from the host's /dev) is reopened from the
+ * container's own /dev/null once the root is switched, as runc does: CRIU cannot dump a file
+ * that lives on a mount outside the container's mount namespace. A rootfs without
+ * /dev/null keeps the caller's. */
+static void reopen_dev_null(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+			continue;
+		int flags = fcntl(fd, F_GETFL);
+		/* The rootfs is the container's: its /dev/null may be a symlink or a planted file.
+		 * Take it only when it is really the null device; otherwise keep the caller's. */
+		int nfd = open("/dev/null", (flags < 0 ? O_RDWR : flags & O_ACCMODE) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+		struct stat nst;
+		if (nfd < 0)
+			return;
+		if (fstat(nfd, &nst) < 0 || !S_ISCHR(nst.st_mode) || nst.st_rdev != makedev(1, 3)) {
+			close(nfd);
+			return;
+		}
+		fcntl(nfd, F_SETFL, 0); /* O_NONBLOCK only kept a planted fifo from blocking the open */
+		if (dup3(nfd, fd, 0) < 0)
+			fail("reopen /dev/null as stdio", "", errno);
+		close(nfd);
+	}
+}
+
 static void do_pivot(int mode)
 {
 	if (mode == 2) {
@@ -778,6 +814,8 @@ static void do_pivot(int mode)
 	}
 	if (chdir("/") < 0)
 		fail("chdir", "/", errno);
+	if (mode != 2)
+		reopen_dev_null();
 	close(root_fd);
 	root_fd = -1;
 	if (null_fd >= 0)
@@ -1512,8 +1550,16 @@ static void __attribute__((noreturn, unused)) run_stage1(void)
 		case OP_UNSHARE_USER:
 			if (unshare(CLONE_NEWUSER) < 0)
 				fail("create user namespace", "", errno);
+			/* Rootless: a non-dumpable process's /proc files belong to root, so neither the
+			 * user's tsrun nor newuidmap (it checks the target's owner) could write the
+			 * maps. Dumpable only while the parent writes them. */
+			int rootless = getuid() != 0;
+			if (rootless)
+				prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 			send_msg(SYNC_USERMAP, getpid(), NULL);
 			wait_go();
+			if (rootless)
+				prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 			if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
 				fail("become root in the user namespace", "", errno);
 			break;

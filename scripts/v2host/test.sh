@@ -69,7 +69,7 @@ cp "$(readlink -f "$(command -v node)")" "$RUN/job/node"
   echo 'ln -s /mnt/repo/node_modules node_modules'
   echo 'cp /mnt/repo/dist/tsrun dist/tsrun'
   echo 'echo "v2host guest: $(uname -r), systemd $(systemctl --version | head -1 | cut -d" " -f2), cgroup $(stat -fc %T /sys/fs/cgroup), node $(node --version)"'
-  printf 'exec node node_modules/vitest/vitest.mjs run --no-cache --testTimeout=600000 --hookTimeout=600000'
+  printf 'exec node node_modules/vitest/vitest.mjs run --no-cache --testTimeout=300000 --hookTimeout=300000'
   printf ' %q' "${GUEST_FILES[@]}"
   echo
 } > "$RUN/job/job.sh"

@@ -24,6 +24,7 @@ export const MNT_NO_CREATE = 2;
 export const MNT_TMPCOPYUP = 4;
 export const MNT_IDMAP = 8;
 export const MNT_IDMAP_REC = 16;
+export const MNT_MASK_IF_MISSING = 32;
 /** The user namespace slot (OP_IDMAP_USERNS n0) of an id-mapped mount: n3 >> MNT_USERNS_SHIFT. */
 export const MNT_USERNS_SHIFT = 8;
 

@@ -14,7 +14,7 @@ import { compileSeccomp, SECCOMP_FILTER_FLAG_NEW_LISTENER } from './seccomp';
 import { hostHierarchies, ownCgroups } from './cgroups/host';
 import { dirIn } from './cgroups/paths';
 import type { CgroupRef } from './cgroups/types';
-import { HOOK_PHASE, MNT_IDMAP, MNT_IDMAP_REC, MNT_IS_FILE, MNT_NO_CREATE, MNT_TMPCOPYUP, MNT_USERNS_SHIFT, OP, PlanWriter } from './plan-wire';
+import { HOOK_PHASE, MNT_IDMAP, MNT_IDMAP_REC, MNT_IS_FILE, MNT_MASK_IF_MISSING, MNT_NO_CREATE, MNT_TMPCOPYUP, MNT_USERNS_SHIFT, OP, PlanWriter } from './plan-wire';
 
 export const CLONE_FLAGS: Record<NamespaceType, number> = {
   mount: 0x00020000, uts: 0x04000000, ipc: 0x08000000, user: 0x10000000,
@@ -33,6 +33,8 @@ export interface PlanInput {
   preserveFds: number;
   /** The container's cgroups (for bind-mounting cgroupfs without a cgroup namespace). */
   cgroup?: CgroupRef;
+  /** Rootless: the container may end up without a cgroup of its own (cgroup mounts mask then). */
+  rootless?: boolean;
 }
 
 /** What a plan depends on besides the config: read by probeHost, faked by tests. */
@@ -444,7 +446,7 @@ function addMountOnly(
   const where = `config.json: /mounts/${(input.spec.mounts ?? []).indexOf(m)}`;
   if (opts.tmpcopyup && m.type !== 'tmpfs') throw new TsrunError(`${where}: tmpcopyup needs a tmpfs mount (type is "${m.type ?? ''}")`);
   if (m.type === 'cgroup' || m.type === 'cgroup2') {
-    addCgroupMount(w, m, opts.flags, cgroupNs, host, input.cgroup);
+    addCgroupMount(w, m, opts.flags, cgroupNs, host, input.cgroup, input.rootless);
     return undefined;
   }
   let source = m.source ?? '';
@@ -474,7 +476,7 @@ function addMountOnly(
   return undefined;
 }
 
-function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, host: HostFacts, cg?: CgroupRef) {
+function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolean, host: HostFacts, cg?: CgroupRef, rootless = false) {
   const dest = m.destination;
   const ro = flags & MS.RDONLY;
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
@@ -483,7 +485,9 @@ function addCgroupMount(w: PlanWriter, m: Mount, flags: number, cgroupNs: boolea
   if (hierarchies.length === 0 || m.type === 'cgroup2') {
     // Pure v2: the container sees its own cgroup as the root (with a cgroup namespace), else bind it.
     if (cgroupNs) w.op(OP.MOUNT, [flags, 0, 0, 0], ['cgroup2', dest, 'cgroup2', '']);
-    else w.op(OP.MOUNT, [MS.BIND | MS.REC, ro ? MS.BIND | MS.REMOUNT | flags : 0, 0, 0], [cg?.dirs.unified ?? path.join('/sys/fs/cgroup', cg?.path ?? ''), dest, '', '']);
+    // Rootless without a cgroup of its own (apply() found no permission): runc masks the
+    // destination with an empty read-only tmpfs instead; the shim decides when it mounts.
+    else w.op(OP.MOUNT, [MS.BIND | MS.REC, ro ? MS.BIND | MS.REMOUNT | flags : 0, 0, rootless ? MNT_MASK_IF_MISSING : 0], [cg?.dirs.unified ?? path.join('/sys/fs/cgroup', cg?.path ?? ''), dest, '', '']);
     return;
   }
   // v1: a tmpfs with one mount per hierarchy, like runc.

@@ -74,11 +74,12 @@ class Launch {
     const user = spec.process!.user;
     // Rootless cannot give files away (EPERM); 0622 already lets the init write to it.
     if ((process.geteuid?.() ?? 0) === 0) fs.chownSync(fifo, hostId(spec.linux?.uidMappings, user.uid), hostId(spec.linux?.gidMappings, user.gid));
+    const rootless = this.g.rootless ?? process.geteuid?.() !== 0;
     const cgroup = (this.deps.newCgroup ?? newCgroup)({
       id: o.id,
       cgroupsPath: spec.linux?.cgroupsPath,
       systemd: !!this.g.systemdCgroup,
-      rootless: this.g.rootless ?? process.geteuid?.() !== 0,
+      rootless,
       resources: spec.linux?.resources,
     });
     // A process joining a frozen cgroup stops where it stands: stage 1 would never answer.
@@ -101,6 +102,7 @@ class Launch {
       noNewKeyring: !!o.noNewKeyring,
       preserveFds: (o.preserveFds ?? 0) + listenFds(),
       cgroup: cgroup.ref,
+      rootless,
     });
     for (const msg of plan.warnings) this.g.logger?.warn(msg);
     if (o.consoleSocket) checkSocket(o.consoleSocket);

@@ -223,19 +223,23 @@ describe.skipIf(!!skip)('pure cgroup v2 host', () => {
   });
 
   it('pids.max stops forks (pids.events) and memory.max OOM-kills (memory.events)', async () => {
-    // The sleeps are killed once the forks failed (dd needs a pid: waiting for them to end
-    // took 100 s); dd fills one 64 MiB buffer from /dev/zero, past memory.max at once.
+    // dd fills one 64 MiB buffer from /dev/zero, past memory.max: the OOM killer takes it
+    // (the "survived" mark is never written); then forks past pids.max fail, in a subshell:
+    // a failed fork ends busybox sh, and the container is to keep running.
     const b = await s.bundle('ev', {
-      args: ['sh', '-c', 'p=; for i in 1 2 3 4 5 6 7 8 9 10; do sleep 100 & p="$p $!"; done 2> /m/forks; kill $p; wait; dd if=/dev/zero of=/dev/null bs=64M count=1; echo survived > /m/oom'],
+      args: ['sh', '-c', 'dd if=/dev/zero of=/dev/null bs=64M count=1 && echo survived > /m/oom; (for i in 1 2 3 4 5 6 7 8 9 10; do sleep 100 & done) 2> /m/forks; exec sleep 300'],
       mutate: (c: Config) => (c.linux.resources = { pids: { limit: 6 }, memory: { limit: 32 * MiB, swap: 32 * MiB } }),
     });
     const id = s.id('ev');
     s.create(id, b);
     const dir = path.join(CG, b.cgroupsPath);
     s.start(id);
-    await waitFor(() => /^oom_kill [1-9]/m.test(read(dir, 'memory.events')), WAIT, 200);
-    expect(read(dir, 'pids.events')).toMatch(/^max [1-9]/m);
-    expect(fs.readFileSync(path.join(b.host, 'forks'), 'utf8')).toMatch(/fork|Resource temporarily unavailable/i);
+    const forks = path.join(b.host, 'forks');
+    const done = await waitFor(
+      () => /^oom_kill [1-9]/m.test(read(dir, 'memory.events')) && /^max [1-9]/m.test(read(dir, 'pids.events')) && fs.existsSync(forks) && /fork|Resource temporarily unavailable/i.test(fs.readFileSync(forks, 'utf8')),
+      WAIT, 200,
+    );
+    expect(done, `memory.events: ${read(dir, 'memory.events')}\npids.events: ${read(dir, 'pids.events')}`).toBe(true);
     expect(fs.existsSync(path.join(b.host, 'oom'))).toBe(false);
     s.ok(['delete', '--force', id]);
     expect(fs.existsSync(dir)).toBe(false);

@@ -67,7 +67,8 @@ export function procsRecursive(dir: string): number[] {
     try {
       text = fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      // ENODEV: a cgroup being removed (systemd stopping a scope) holds no processes either.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENODEV') return;
       throw fsError(`cgroup: read ${path.join(d, 'cgroup.procs')}`, e);
     }
     for (const l of text.split('\n')) if (l) out.push(Number(l));
