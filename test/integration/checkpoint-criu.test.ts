@@ -188,7 +188,7 @@ describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (n
     cleanups.push(() => spawnSync('ip', ['netns', 'del', netns]));
     expect(spawnSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']).status).toBe(0);
     const b = await s.bundle('tcp', {
-      args: ['sh', '-c', 'busybox nc -l -p 5000 > /m/out & sleep 1; i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done | busybox nc 127.0.0.1 5000'],
+      args: ['sh', '-c', 'busybox nc -l -p 5000 > /m/out & i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done | while ! busybox nc 127.0.0.1 5000; do sleep 0.5; done'],
       mutate: (c: Config) => {
         c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: `/run/netns/${netns}` } : n));
       },
