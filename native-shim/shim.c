@@ -757,6 +757,34 @@ static void hide_host_proc_sys(void)
 	}
 }
 
+/* Stdio that is /dev/null (a caller's, from the host's /dev) is reopened from the
+ * container's own /dev/null once the root is switched, as runc does: CRIU cannot dump a file
+ * that lives on a mount outside the container's mount namespace. A rootfs without
+ * /dev/null keeps the caller's. */
+static void reopen_dev_null(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+			continue;
+		int flags = fcntl(fd, F_GETFL);
+		/* The rootfs is the container's: its /dev/null may be a symlink or a planted file.
+		 * Take it only when it is really the null device; otherwise keep the caller's. */
+		int nfd = open("/dev/null", (flags < 0 ? O_RDWR : flags & O_ACCMODE) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+		struct stat nst;
+		if (nfd < 0)
+			return;
+		if (fstat(nfd, &nst) < 0 || !S_ISCHR(nst.st_mode) || nst.st_rdev != makedev(1, 3)) {
+			close(nfd);
+			return;
+		}
+		fcntl(nfd, F_SETFL, 0); /* O_NONBLOCK only kept a planted fifo from blocking the open */
+		if (dup3(nfd, fd, 0) < 0)
+			fail("reopen /dev/null as stdio", "", errno);
+		close(nfd);
+	}
+}
+
 static void do_pivot(int mode)
 {
 	if (mode == 2) {
@@ -786,6 +814,8 @@ static void do_pivot(int mode)
 	}
 	if (chdir("/") < 0)
 		fail("chdir", "/", errno);
+	if (mode != 2)
+		reopen_dev_null();
 	close(root_fd);
 	root_fd = -1;
 	if (null_fd >= 0)

@@ -194,7 +194,8 @@ function isBind(m: Mount): boolean {
   return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
 }
 
-const dest = (p: string) => path.posix.normalize(`/${p}`);
+/** A mount point as CRIU names it: absolute, normalized, no trailing slash. */
+const dest = (p: string) => path.posix.normalize(`/${p}`).replace(/(.)\/+$/, '$1');
 
 /**
  * The mounts CRIU must treat as external, as criu arguments: `--external mnt[MOUNTPOINT]:KEY`

@@ -25,6 +25,9 @@
 //   not also match socketcall(SYS_SOCKET, ...) as libseccomp would.
 import { TsrunError } from '../common/errors';
 import { I386_SYSCALLS, X32_SYSCALLS, X86_64_SYSCALLS } from './syscalls-x86_64';
+import { OPS, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FILTER_FLAGS } from './seccomp-names';
+
+export { OPS, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FILTER_FLAGS };
 
 /** What the shim needs: the sock_filter array (8 bytes per instruction, LE) and seccomp() flags. */
 export interface CompiledSeccomp {
@@ -42,9 +45,6 @@ export const SECCOMP_RET = {
   USER_NOTIF: 0x7fc00000, TRACE: 0x7ff00000, LOG: 0x7ffc0000, ALLOW: 0x7fff0000,
 } as const;
 
-export const SECCOMP_FILTER_FLAGS: Readonly<Record<string, number>> = {
-  SECCOMP_FILTER_FLAG_TSYNC: 1, SECCOMP_FILTER_FLAG_LOG: 2, SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
-};
 /** Set by tsrun when a rule notifies: seccomp() then returns the listener fd. */
 export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
 
@@ -67,11 +67,6 @@ const OFF_ARCH = 4;
 const argLo = (i: number) => 16 + 8 * i;
 const argHi = (i: number) => 20 + 8 * i;
 
-/** For `tsrun features` (linux.seccomp.actions / operators / archs / supportedFlags). */
-export const SECCOMP_ACTIONS = ['SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG'];
-export const SECCOMP_ARCHES = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
-
-export const OPS = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'] as const;
 type Op = (typeof OPS)[number];
 
 // Architectures libseccomp knows that can never be the audit arch of a syscall on x86_64.

@@ -2,7 +2,7 @@
 // The name tables here are also what semantic.ts checks config.json against.
 import type { HookName, NamespaceType } from './types';
 import { version } from '../version';
-import { OPS, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FILTER_FLAGS } from '../linux/seccomp';
+import { OPS, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FILTER_FLAGS } from '../linux/seccomp-names';
 import { CAPABILITIES } from '../linux/capabilities';
 import { MOUNT_OPTION_NAMES } from '../linux/mount-options';
 

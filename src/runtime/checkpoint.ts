@@ -82,8 +82,8 @@ function validate(o: CheckpointOptions): void {
   }
   for (const ns of o.emptyNs ?? []) {
     if (!NAMESPACES.includes(ns)) throw new TsrunError(`invalid --empty-ns value ${JSON.stringify(ns)} (a namespace type: ${NAMESPACES.join(', ')})`);
-    // CRIU creates only an empty network namespace (its --empty-ns net).
-    if (ns !== 'network') throw new TsrunError(`--empty-ns ${ns}: CRIU can leave only the network namespace empty`);
+    // CRIU creates only an empty network namespace (its --empty-ns net); runc's wording.
+    if (ns !== 'network') throw new TsrunError(`namespace ${JSON.stringify(ns)} is not supported (--empty-ns: only network)`);
   }
   if (o.pageServer !== undefined && !/^.+:\d+$/.test(o.pageServer)) {
     throw new TsrunError(`invalid --page-server ${JSON.stringify(o.pageServer)}: expected ADDRESS:PORT`);
@@ -107,7 +107,10 @@ function commonArgs(o: CheckpointOptions, spec: Spec): string[] {
   if (o.fileLocks) a.push('--file-locks');
   if (o.lazyPages) a.push('--lazy-pages');
   if (o.autoDedup) a.push('--auto-dedup');
-  if (o.emptyNs?.length) a.push('--empty-ns', 'net');
+  // As runc: the network namespace is always left empty (dumped without its devices,
+  // addresses and routes, created empty on restore): whoever set it up (CNI) does so again.
+  // --empty-ns network asks for what is done anyway.
+  a.push('--empty-ns', 'net');
   // runc's annotation for a container's own CRIU configuration file ("" = none).
   const config = spec.annotations?.['org.criu.config'];
   if (config) a.push('--config', config);
@@ -120,12 +123,26 @@ function dirs(o: CheckpointOptions, make: boolean): { images: string; work: stri
   const work = o.workPath ? path.resolve(o.workPath) : images;
   for (const d of make ? [images, work] : [work]) {
     try {
-      fs.mkdirSync(d, { mode: 0o700 });
+      fs.mkdirSync(d, { mode: 0o700, recursive: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(`mkdir ${d}`, err);
     }
   }
   return { images, work };
+}
+
+/** runc's rule: --parent-path is relative to the image path and names a directory there. */
+function checkParent(images: string, parent: string | undefined): void {
+  if (!parent) return;
+  if (path.isAbsolute(parent)) throw new TsrunError('--parent-path must be relative', { code: ErrorCode.Usage });
+  const real = path.join(images, parent);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(real);
+  } catch (err) {
+    throw fsError(`invalid --parent-path: stat ${real}`, err, ErrorCode.Usage);
+  }
+  if (!st.isDirectory()) throw new TsrunError(`invalid --parent-path: stat ${real}: ENOTDIR (not a directory)`, { code: ErrorCode.Usage });
 }
 
 function refuseTerminal(op: string, spec: Spec): void {
@@ -142,6 +159,7 @@ export async function checkpoint(g: RuntimeOptions, id: string, o: CheckpointOpt
     const rec = store.load(id);
     requireStatus('checkpoint', deriveStatus(rec, store), id);
     refuseTerminal('checkpoint', rec.config);
+    checkParent(path.resolve(o.imagePath || 'checkpoint'), o.parentPath);
     const made = [path.resolve(o.imagePath || 'checkpoint'), ...(o.workPath ? [path.resolve(o.workPath)] : [])].filter((d) => !fs.existsSync(d));
     const { images, work } = dirs(o, true);
     const pid = rec.pid;

@@ -1,6 +1,5 @@
 // `kill`: signal the init, or with --all every process in the container's cgroup. No lock:
 // signalling is idempotent, and kill must not wait behind a slow delete.
-import { killAll, openCgroup } from '../linux/cgroups';
 import { ErrorCode, TsrunError } from '../common/errors';
 import type { RuntimeOptions } from './options';
 import { allowed, requireStatus } from './lifecycle';
@@ -19,6 +18,8 @@ export async function kill(g: RuntimeOptions, id: string, sig: number | string =
     // Whatever is in the cgroup gets the signal, whatever the init's state (a stopped init
     // may leave processes behind without a private pid namespace). As runc 1.1.5: an empty
     // or removed cgroup of a stopped container is success, not "not running".
+    // Loaded here only: a plain kill needs none of the cgroup managers.
+    const { killAll, openCgroup } = await import('../linux/cgroups');
     killAll(openCgroup(rec.cgroup), signal);
     return;
   }

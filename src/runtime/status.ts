@@ -2,7 +2,7 @@
 // pid must still run with the start time recorded at create (a reused pid is someone else),
 // and a zombie init is stopped (runc and crun agree; PID 1 may take a while to reap it).
 import * as fs from 'node:fs';
-import { openCgroup } from '../linux/cgroups';
+import { cgroupFrozen } from '../linux/cgroups/freezer';
 import { OCI_VERSION, type State, type Status } from '../oci/types';
 import type { ContainerRecord } from './record';
 import { initAlive } from '../linux/proc';
@@ -19,7 +19,7 @@ export function deriveStatus(rec: ContainerRecord, store: Store): Status {
 
 function isFrozen(rec: ContainerRecord): boolean {
   try {
-    return openCgroup(rec.cgroup!).isFrozen();
+    return cgroupFrozen(rec.cgroup!);
   } catch {
     return false;
   }

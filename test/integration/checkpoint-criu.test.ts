@@ -4,14 +4,19 @@
 // from outside: the restored process continues counting where the checkpointed one
 // stopped (its stdout pipe and a file in the bind mount /m), the state says running with
 // the restored pid, the pid sits in the container's cgroup.
+// Then the callers: `podman container checkpoint/restore --runtime` and containerd's
+// `ctr task checkpoint --runc-binary`, against both runtimes too.
 // Containers get pipes for stdio, as podman's conmon gives them: CRIU cannot dump a
 // file the container reaches through a mount outside its own namespace (a host log file),
 // and the restore hands the new caller's pipes to the restored process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, RUNC, type Config, pidAlive, skipReason, Suite, waitFor } from '../../conformance/lib/harness';
+import { run, teardown, waitUntil } from '../helpers/callers';
+import { busyboxRootfsTar, ociImageTar } from '../helpers/images';
 
 function why(): string | undefined {
   const base = skipReason();
@@ -26,28 +31,43 @@ if (skip) console.warn(`[checkpoint-criu] skipped: ${skip}`);
 const runtimes: Array<[string, string]> = [['tsrun', BIN]];
 if (fs.existsSync(RUNC)) runtimes.push(['runc', RUNC]);
 const suites = new Map(runtimes.map(([name, bin]) => [name, new Suite(`criu-${name}`, bin)]));
+const cleanups: Array<() => void> = [];
 afterAll(async () => {
   for (const p of procs) p.kill('SIGKILL');
+  for (const c of cleanups) c();
   for (const s of suites.values()) await s.cleanup();
 });
 const procs: ChildProcess[] = [];
 const WAIT = 60_000;
 
-/** A runtime call whose stdio are pipes kept open: the container inherits them. */
+/** A runtime call whose stdout/stderr are a real pipe kept open (node's 'pipe' stdio are
+ *  unix sockets, which CRIU would need --ext-unix-sk for) and stdin /dev/null: the
+ *  container inherits them. cat relays the pipe; the runtime's exit code comes on fd 3. */
 class Piped {
   out = '';
-  err = '';
   readonly exited: Promise<number | null>;
   /** stdout's EOF: every process holding the pipe (the container) is gone. */
   readonly ended: Promise<void>;
   private proc: ChildProcess;
   constructor(s: Suite, args: string[]) {
-    this.proc = spawn(s.bin, ['--root', s.root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const script = '{ "$0" "$@" </dev/null 2>&1 3>&-; echo "exit:$?" >&3; } | cat';
+    this.proc = spawn('/bin/sh', ['-c', script, s.bin, '--root', s.root, ...args], { stdio: ['ignore', 'pipe', 'ignore', 'pipe'] });
     procs.push(this.proc);
     this.proc.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.proc.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    const status = this.proc.stdio[3] as NodeJS.ReadableStream;
+    let text = '';
+    this.exited = new Promise((resolve) => {
+      status.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = text.match(/exit:(\d+)/);
+        if (m) resolve(Number(m[1]));
+      });
+      this.proc.once('exit', () => resolve(null));
+    });
     this.ended = new Promise((resolve) => this.proc.stdout!.once('close', () => resolve()));
+  }
+  get err(): string {
+    return this.out.split('\n').filter((l) => !/^\d+$/.test(l)).join('\n');
   }
   /** Everything the container wrote, once it is gone (bounded). */
   async drained(): Promise<number> {
@@ -59,13 +79,12 @@ class Piped {
     return this.out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
   }
   async ok(): Promise<void> {
-    const code = await this.exited;
+    const code = await Promise.race([this.exited, new Promise((r) => setTimeout(() => r('still running'), WAIT * 4))]);
     if (code !== 0) throw new Error(`exit ${code}: ${this.err.trim()}`);
   }
   close(): void {
-    this.proc.stdin!.destroy();
     this.proc.stdout!.destroy();
-    this.proc.stderr!.destroy();
+    (this.proc.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
 }
 
@@ -161,11 +180,17 @@ describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (n
     rs.close();
   });
 
-  it('an established TCP connection on loopback: refused without --tcp-established, carried over with it', async () => {
+  it('an established TCP connection on loopback, in a network namespace given by path: refused without --tcp-established, carried over with it', async () => {
+    // A named netns with lo up, as CNI would hand one over: CRIU keeps it as external (runc
+    // and tsrun leave a container's own network namespace empty on restore).
+    const netns = `tsrun-criu-${process.pid}-${name}`;
+    expect(spawnSync('ip', ['netns', 'add', netns]).status).toBe(0);
+    cleanups.push(() => spawnSync('ip', ['netns', 'del', netns]));
+    expect(spawnSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']).status).toBe(0);
     const b = await s.bundle('tcp', {
-      args: ['sh', '-c', 'ip link set lo up; nc -l -p 5000 > /m/out & sleep 1; i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done | nc 127.0.0.1 5000'],
+      args: ['sh', '-c', 'busybox nc -l -p 5000 > /m/out & sleep 1; i=0; while true; do i=$((i+1)); echo $i; sleep 0.2; done | busybox nc 127.0.0.1 5000'],
       mutate: (c: Config) => {
-        for (const set of ['bounding', 'effective', 'permitted'] as const) c.process.capabilities[set].push('CAP_NET_ADMIN');
+        c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: `/run/netns/${netns}` } : n));
       },
     });
     const id = s.id('tcp');
@@ -194,6 +219,38 @@ describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (n
     rs.close();
   });
 
+  it('restore in the foreground runs prestart/createRuntime hooks with the restored pid, waits for the init, returns its status and removes the container', async () => {
+    const b = await s.bundle('fg', {
+      args: COUNTER,
+      mutate: (c: Config) => {
+        const hook = (kind: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${path.join(s.tmp, `fg-${kind}.json`)}`] });
+        c.hooks = { prestart: [hook('prestart')], createRuntime: [hook('createRuntime')] };
+      },
+    });
+    const id = s.id('fg');
+    const run = new Piped(s, ['run', '-d', '--bundle', b.dir, id]);
+    await run.ok();
+    const pid = s.state(id).pid!;
+    await counting(run, 3);
+    const images = path.join(s.tmp, `img-${id}`);
+    s.ok(['checkpoint', '--image-path', images, id], { timeoutMs: WAIT });
+    await run.drained();
+    run.close();
+    for (const k of ['prestart', 'createRuntime']) fs.rmSync(path.join(s.tmp, `fg-${k}.json`), { force: true });
+    const rs = new Piped(s, ['restore', '--image-path', images, '--bundle', b.dir, id]);
+    await counting(rs, 0);
+    const newPid = checkRestored(s, id, b.cgroupsPath, pid);
+    for (const k of ['prestart', 'createRuntime']) {
+      const st = JSON.parse(fs.readFileSync(path.join(s.tmp, `fg-${k}.json`), 'utf8'));
+      expect(st).toMatchObject({ id, pid: newPid });
+    }
+    expectContinues(run.numbers(), rs.numbers());
+    s.ok(['kill', id, 'KILL']);
+    expect(await Promise.race([rs.exited, new Promise((r) => setTimeout(() => r('still running'), WAIT))])).toBe(137);
+    expect(s.rt(['state', id]).code).toBe(1);
+    rs.close();
+  });
+
   it('pre-dump then dump with --parent-path: the dump builds on the pre-dump, the restore counts on', async () => {
     const b = await s.bundle('pre', { args: COUNTER });
     const id = s.id('pre');
@@ -219,5 +276,119 @@ describe.skipIf(!!skip).each(runtimes)('checkpoint/restore through CRIU: %s', (n
     expectContinues(run.numbers(), rs.numbers());
     s.ok(['delete', '-f', id]);
     rs.close();
+  });
+});
+
+// podman drives the runtime's checkpoint/restore itself (conmon's pipes and /dev/null as the
+// container's stdio, its own image and work paths): the counter's log continues after it.
+const podmanSkip = skip ?? (spawnSync('podman', ['--version']).status !== 0 ? 'podman is not installed' : undefined);
+describe.skipIf(!!podmanSkip)('podman container checkpoint/restore', () => {
+  const IMAGE = `localhost/tsrun-criu-busybox:${process.pid}`;
+  const names: string[] = [];
+  const podman = (args: string[]) => {
+    const r = spawnSync('podman', args, { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  };
+  afterAll(() => {
+    for (const n of names) podman(['rm', '-f', '-t', '0', n]);
+    podman(['rmi', '-f', IMAGE]);
+  });
+
+  it.each(runtimes)('--runtime %s: the counter checkpointed and restored counts on', async (name, bin) => {
+    const s = suites.get(name)!;
+    if (!names.length) {
+      const { makeRootfs } = await import(path.join(__dirname, '../../scripts/mkbundle.mjs'));
+      const dir = path.join(s.tmp, 'podman-rootfs');
+      makeRootfs(dir);
+      const tar = path.join(s.tmp, 'podman-rootfs.tar');
+      expect(spawnSync('tar', ['-C', dir, '-cf', tar, '.']).status).toBe(0);
+      expect(podman(['import', tar, IMAGE]).code).toBe(0);
+    }
+    const c = `tsrun-criu-${name}-${process.pid}`;
+    names.push(c);
+    const run = podman(['--runtime', bin, 'run', '-d', '--name', c, IMAGE, ...COUNTER.slice(0, 2), COUNTER[2].replace('echo $i > /m/count; ', '')]);
+    expect(run.code, run.stderr).toBe(0);
+    const logged = () => podman(['logs', c]).stdout.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    expect(await waitFor(() => logged().length >= 3, WAIT)).toBe(true);
+    const ck = podman(['--runtime', bin, 'container', 'checkpoint', c]);
+    expect(ck.code, ck.stderr).toBe(0);
+    expect(podman(['inspect', '-f', '{{.State.Status}}', c]).stdout.trim()).toBe('exited');
+    const before = Math.max(...logged());
+    const rs = podman(['--runtime', bin, 'container', 'restore', c]);
+    expect(rs.code, rs.stderr).toBe(0);
+    expect(podman(['inspect', '-f', '{{.State.Status}}', c]).stdout.trim()).toBe('running');
+    expect(await waitFor(() => Math.max(...logged()) > before + 2, WAIT)).toBe(true);
+    const all = [...new Set(logged())].sort((a, b) => a - b);
+    expect(all).toEqual(all.map((_, i) => i + 1));
+  });
+});
+
+// containerd's runc shim runs the runtime's checkpoint (`ctr task checkpoint --image-path`):
+// with tsrun as its runc binary the images are written and the task keeps counting, or with
+// --exit it stops. A private containerd, as containerd.test.ts runs one.
+const CTR = '/usr/bin/ctr';
+const CONTAINERD = '/usr/bin/containerd';
+const ctrSkip = skip ?? (!fs.existsSync(CTR) || !fs.existsSync(CONTAINERD) ? 'containerd is not installed' : undefined);
+describe.skipIf(!!ctrSkip)('ctr task checkpoint', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-criu-ctr-'));
+  const SOCK = path.join(tmp, 'containerd.sock');
+  const PIDFILE = path.join(tmp, 'containerd.pid');
+  const NS = `tsrun-criu-${process.pid}`;
+  const IMAGE = `localhost/tsrun-criu-busybox:${process.pid}`;
+  const ctr = (args: string[]) => run(CTR, ['--address', SOCK, '--namespace', NS, ...args], { timeout: 600_000 });
+
+  beforeAll(async () => {
+    const q = (v: string) => JSON.stringify(v);
+    fs.writeFileSync(path.join(tmp, 'config.toml'), [
+      'version = 2',
+      `root = ${q(path.join(tmp, 'root'))}`,
+      `state = ${q(path.join(tmp, 'state'))}`,
+      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",',
+      '  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
+      '[grpc]', `  address = ${q(SOCK)}`,
+      '[ttrpc]', `  address = ${q(SOCK + '.ttrpc')}`,
+      '[debug]', '  address = ""',
+      '[metrics]', '  address = ""',
+      '[plugins."io.containerd.internal.v1.opt"]', `  path = ${q(path.join(tmp, 'opt'))}`,
+      '',
+    ].join('\n'));
+    const log = fs.openSync(path.join(tmp, 'containerd.log'), 'a');
+    const daemon = spawn(CONTAINERD, ['--config', path.join(tmp, 'config.toml')], { stdio: ['ignore', log, log], detached: true });
+    daemon.unref();
+    fs.closeSync(log);
+    fs.writeFileSync(PIDFILE, String(daemon.pid));
+    expect(await waitUntil(() => ctr(['version']).code === 0, 120_000, 500)).toBe(true);
+    const imp = ctr(['image', 'import', ociImageTar(await busyboxRootfsTar(tmp), tmp, IMAGE)]);
+    expect(imp.code, imp.stderr).toBe(0);
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const id of ctr(['task', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['task', 'delete', '-f', id]);
+    for (const id of ctr(['container', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['container', 'delete', id]);
+    await teardown(tmp, PIDFILE, `/${NS}`);
+  }, 600_000);
+
+  it.each(runtimes)('--runc-binary %s: checkpoint leaves the task counting; --exit stops it', async (name, bin) => {
+    const id = `ck-${name}`;
+    const logf = path.join(tmp, `${id}.log`);
+    const R = ['--runc-binary', bin, '--runc-root', path.join(tmp, `runc-root-${name}`)];
+    const r = ctr(['run', '-d', ...R, '--log-uri', `file://${logf}`, IMAGE, id, ...COUNTER.slice(0, 2), COUNTER[2].replace('echo $i > /m/count; ', '')]);
+    expect(r.code, r.stderr).toBe(0);
+    const logged = () => (fs.existsSync(logf) ? fs.readFileSync(logf, 'utf8') : '').split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    const status = () => ctr(['task', 'ls']).stdout.split('\n').find((l) => l.startsWith(`${id} `))?.trim().split(/\s+/)[2];
+    expect(await waitUntil(() => logged().length >= 3, WAIT, 500)).toBe(true);
+    const img = path.join(tmp, `${id}-img`);
+    const ck = ctr(['task', 'checkpoint', '--image-path', img, id]);
+    expect(ck.code, ck.stderr).toBe(0);
+    expect(fs.readdirSync(img)).toEqual(expect.arrayContaining(['inventory.img', 'descriptors.json']));
+    expect(status()).toBe('RUNNING');
+    const n = Math.max(...logged());
+    expect(await waitUntil(() => Math.max(...logged()) > n + 2, WAIT, 500)).toBe(true);
+    const ck2 = ctr(['task', 'checkpoint', '--exit', '--image-path', `${img}2`, id]);
+    expect(ck2.code, ck2.stderr).toBe(0);
+    expect(fs.readdirSync(`${img}2`)).toContain('inventory.img');
+    expect(await waitUntil(() => status() === 'STOPPED' || status() === undefined, WAIT, 500)).toBe(true);
+    ctr(['task', 'delete', '-f', id]);
+    ctr(['container', 'delete', id]);
   });
 });

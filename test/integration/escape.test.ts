@@ -424,3 +424,36 @@ describe.skipIf(skip)('escape classes', () => {
     expect(sha()).toBe(before);
   });
 });
+
+// ---- stdio /dev/null reopened in the container (runc's behaviour; CRIU needs it) ----
+describe.skipIf(skip)('stdio /dev/null', () => {
+  /** mnt_id of the container's stdin and the id of the mount holding its /dev. */
+  const probe = "sed -n 's/^mnt_id:\\t*//p' /proc/self/fdinfo/0; awk '$5 == \"/dev\" {print $1}' /proc/self/mountinfo; cat";
+
+  it('a caller\'s /dev/null stdin becomes the container\'s own /dev/null', async () => {
+    const b = await s.bundle('devnull', { args: ['sh', '-c', probe] });
+    const r = s.ok(['run', '--bundle', b.dir, s.id('devnull')]); // the harness gives stdin = /dev/null
+    const [stdinMnt, devMnt, ...rest] = r.stdout.split('\n');
+    expect(stdinMnt).toMatch(/^\d+$/);
+    expect(stdinMnt).toBe(devMnt);
+    expect(rest.join('')).toBe('');
+  });
+
+  it('a /dev/null planted in the rootfs as a symlink is not opened: stdin stays the caller\'s', async () => {
+    const b = await s.bundle('devnull-planted', {
+      args: ['sh', '-c', probe],
+      mutate: (c) => {
+        c.mounts = c.mounts.filter((m: { destination: string }) => m.destination !== '/dev' && !m.destination.startsWith('/dev/'));
+      },
+    });
+    const rootfs = path.join(b.dir, 'rootfs');
+    fs.writeFileSync(path.join(rootfs, 'etc/secret'), 'secret\n');
+    fs.mkdirSync(path.join(rootfs, 'dev'), { recursive: true });
+    fs.rmSync(path.join(rootfs, 'dev/null'), { force: true });
+    fs.symlinkSync('../etc/secret', path.join(rootfs, 'dev/null'));
+    const r = s.rt(['run', '--bundle', b.dir, s.id('devnull-planted')]);
+    expect(r.stdout).not.toContain('secret');
+    if (r.code === 0) expect(r.stdout.split('\n')[0]).not.toBe(r.stdout.split('\n')[1]);
+    else oneLine(r.stderr);
+  });
+});

@@ -187,7 +187,7 @@ describe.skipIf(!!skip)('runc parity', () => {
         expect(rt.run(['delete', id]).code).toBe(0);
         await waitFor(() => code !== undefined, 20_000);
         const last = lines().at(-1);
-        return { ...afterStop, code, err, type: last?.type, id: last?.id, pids: last?.data?.pids?.current };
+        return { ...afterStop, code, err, type: last?.type, id: last?.id };
       } finally {
         ev.kill('SIGKILL');
       }
@@ -200,7 +200,6 @@ describe.skipIf(!!skip)('runc parity', () => {
       // cgroup v1: the stopped container's cgroup is still there: its (empty) stats go on.
       expect(res.running).toBe(true);
       expect(res.more).toBeGreaterThanOrEqual(3);
-      expect(typeof res.pids).toBe('number');
     }
     expect(r.tsrun.err).toBe('');
   });

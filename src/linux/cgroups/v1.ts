@@ -13,6 +13,7 @@ import {
   blkioThrottleWrites, deviceRuleLine, effectiveDeviceRules, hugepageSize, pidsMax, rdmaLines,
 } from './convert';
 import { CGROUP_ROOT } from './host';
+import { cgroupFrozen } from './freezer';
 import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
 
 const PERMISSION = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -244,8 +245,7 @@ export class V1Manager implements CgroupManager {
   }
 
   isFrozen(): boolean {
-    const d = this.ref.dirs.freezer;
-    return !!d && readCgIfExists(d, 'freezer.state') === 'FROZEN';
+    return cgroupFrozen(this.ref);
   }
 
   frozenAt(): string | null {

@@ -13,6 +13,7 @@ import {
 } from './convert';
 import { attachDeviceRules } from './devices-bpf';
 import { CGROUP_ROOT } from './host';
+import { cgroupFrozen } from './freezer';
 import { hasFile, procsRecursive, readCg, readCgIfExists, removeTree, sleepMs, writeCg } from './fsutil';
 
 /**
@@ -186,7 +187,7 @@ export class V2Manager implements CgroupManager {
   }
 
   isFrozen(): boolean {
-    return readCgIfExists(this.dir, 'cgroup.freeze') === '1';
+    return cgroupFrozen(this.ref);
   }
 
   frozenAt(): string | null {
