@@ -2,7 +2,8 @@
 # The whole test suite (what .ci/run calls): setup, build dist/tsrun, then unit, integration
 # and conformance tests against the built binary on this host, then the guest tier: a Debian
 # 12 guest with systemd on pure cgroup v2 under QEMU (scripts/v2host/test.sh; it builds its
-# image on first use, ~2-3 min, and runs in ~15 min on a loaded 2-core machine). It skips
+# image on first use, ~2 min here; its tests took 10-15 min on a loaded 2-core machine before
+# checkpoint-criu joined them, whose own time is not yet measured). It skips
 # with a printed reason where the host cannot run a guest at all; TSRUN_GUEST_TIER=0 leaves
 # it out by choice.
 set -euo pipefail
