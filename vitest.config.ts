@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'conformance/**/*.test.ts'],
     fileParallelism: false,
+    setupFiles: ['test/helpers/yield-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
