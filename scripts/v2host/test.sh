@@ -69,6 +69,8 @@ cp "$(readlink -f "$(command -v node)")" "$RUN/job/node"
   echo 'ln -s /mnt/repo/node_modules node_modules'
   echo 'cp /mnt/repo/dist/tsrun dist/tsrun'
   echo 'echo "v2host guest: $(uname -r), systemd $(systemctl --version | head -1 | cut -d" " -f2), cgroup $(stat -fc %T /sys/fs/cgroup), node $(node --version)"'
+  # What runs in the guest, every 15 s, for the host to show when the tier fails or hangs.
+  echo '(while sleep 15; do ps -eo pid,user,etimes,stat,wchan:24,args --sort=start_time | grep -v " \\[" | tail -30 > /mnt/out/ps.new; mv /mnt/out/ps.new /mnt/out/ps; done) &'
   printf 'exec node node_modules/vitest/vitest.mjs run --no-cache --testTimeout=300000 --hookTimeout=300000'
   printf ' %q' "${GUEST_FILES[@]}"
   echo
@@ -80,5 +82,9 @@ wait "$RUNPID"
 rc=$?
 RUNPID=
 set -e
+if [ "$rc" != 0 ] && [ -s "$RUN/out/ps" ]; then
+  echo "v2host: the guest's processes when last seen:"
+  cat "$RUN/out/ps"
+fi
 echo "v2host guest tier: exit $rc after $(( $(date +%s) - t0 ))s in all"
 exit $rc

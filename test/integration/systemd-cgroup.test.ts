@@ -26,7 +26,7 @@ afterAll(() => s.cleanup());
 const MiB = 1024 * 1024;
 
 function show(unit: string, props: string[]): Record<string, string> {
-  const r = spawnSync('systemctl', ['show', unit, ...props.map((p) => `-p${p}`)], { encoding: 'utf8' });
+  const r = spawnSync('systemctl', ['show', unit, ...props.map((p) => `-p${p}`)], { encoding: 'utf8', timeout: 60_000 });
   return Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
@@ -49,7 +49,7 @@ describe.skipIf(!!skip)('--systemd-cgroup on a systemd host', () => {
       LoadState: 'loaded', ActiveState: 'active', Delegate: 'yes', Slice: 'system.slice',
       ControlGroup: `/system.slice/${unit}`, MemoryMax: String(64 * MiB), TasksMax: '40', CPUQuotaPerSecUSec: '500ms',
     });
-    const st = spawnSync('systemctl', ['status', '--no-pager', unit], { encoding: 'utf8' });
+    const st = spawnSync('systemctl', ['status', '--no-pager', unit], { encoding: 'utf8', timeout: 60_000 });
     expect(st.status, st.stdout + st.stderr).toBe(0);
     expect(st.stdout).toContain(String(pid));
     const dir = path.join(CG, 'system.slice', unit);
@@ -57,7 +57,7 @@ describe.skipIf(!!skip)('--systemd-cgroup on a systemd host', () => {
     expect(files()).toEqual({ mem: String(64 * MiB), pids: '40', cpu: '50000 100000' });
     expect(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toBe(`0::/system.slice/${unit}\n`);
     // systemd re-applies its unit properties to the cgroup files: the limits must be those.
-    expect(spawnSync('systemctl', ['daemon-reload']).status).toBe(0);
+    expect(spawnSync('systemctl', ['daemon-reload'], { timeout: 120_000 }).status).toBe(0);
     expect(files()).toEqual({ mem: String(64 * MiB), pids: '40', cpu: '50000 100000' });
 
     s.start(id);
@@ -69,7 +69,7 @@ describe.skipIf(!!skip)('--systemd-cgroup on a systemd host', () => {
     // update: systemd learns the new limits too (they survive its next re-apply).
     s.ok(['update', '--memory', String(96 * MiB), '--pids-limit', '30', id]);
     expect(show(unit, ['MemoryMax', 'TasksMax'])).toEqual({ MemoryMax: String(96 * MiB), TasksMax: '30' });
-    expect(spawnSync('systemctl', ['daemon-reload']).status).toBe(0);
+    expect(spawnSync('systemctl', ['daemon-reload'], { timeout: 120_000 }).status).toBe(0);
     expect(files()).toMatchObject({ mem: String(96 * MiB), pids: '30' });
 
     s.ok(['delete', '--force', id]);
