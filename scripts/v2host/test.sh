@@ -70,10 +70,18 @@ cp "$(readlink -f "$(command -v node)")" "$RUN/job/node"
   echo 'cp /mnt/repo/dist/tsrun dist/tsrun'
   echo 'echo "v2host guest: $(uname -r), systemd $(systemctl --version | head -1 | cut -d" " -f2), cgroup $(stat -fc %T /sys/fs/cgroup), node $(node --version)"'
   # What runs in the guest, every 15 s, for the host to show when the tier fails or hangs.
-  echo '(while sleep 15; do ps -eo pid,user,etimes,stat,wchan:24,args --sort=start_time | grep -v " \\[" | tail -30 > /mnt/out/ps.new; mv /mnt/out/ps.new /mnt/out/ps; done) &'
-  printf 'exec node node_modules/vitest/vitest.mjs run --no-cache --testTimeout=300000 --hookTimeout=300000'
+  # Its output goes nowhere and it is killed when vitest ends: the job's stdout is a pipe the
+  # guest's runner waits on to close (a loop holding it kept a finished tier running until
+  # the timeout).
+  echo '(while sleep 15; do ps -eo pid,user,etimes,stat,wchan:24,args --sort=start_time | grep -v " \\[" | tail -30 > /mnt/out/ps.new; mv /mnt/out/ps.new /mnt/out/ps; done) >/dev/null 2>&1 </dev/null &'
+  echo 'PSLOOP=$!'
+  echo 'set +e'
+  printf 'node node_modules/vitest/vitest.mjs run --no-cache --testTimeout=300000 --hookTimeout=300000'
   printf ' %q' "${GUEST_FILES[@]}"
   echo
+  echo 'rc=$?'
+  echo 'kill $PSLOOP 2>/dev/null'
+  echo 'exit $rc'
 } > "$RUN/job/job.sh"
 set +e
 bash scripts/v2host/run.sh --timeout "${V2HOST_TIMEOUT:-2400}" "$RUN/job" "$RUN/out" &
