@@ -12,8 +12,6 @@ import * as path from 'node:path';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { detectMode, newCgroup, openCgroup, type CgroupManager, type CgroupRef } from '../linux/cgroups';
 import { criuCheck, externalMountArgs, runCriu } from '../linux/criu';
-import { procStartTime } from '../linux/proc';
-import { userName } from '../linux/passwd';
 import { exitCodeOf, loadNative, type Native } from '../native/shim';
 import { HOOKS } from '../oci/hooks';
 import { loadBundle } from '../oci/load';
@@ -23,7 +21,7 @@ import { hookLog, runHooks } from './hooks';
 import { requireStatus } from './lifecycle';
 import type { ProcessIo, RuntimeOptions } from './options';
 import { noop, writePidFile } from './process-io';
-import type { ContainerRecord } from './record';
+import { newRecord, type ContainerRecord } from './record';
 import { deriveStatus, toState } from './status';
 import { Store } from './store';
 
@@ -386,20 +384,8 @@ class Restore {
   }
 
   private record(pid: number, provisional: boolean): ContainerRecord {
-    const rec: ContainerRecord = {
-      version: 1,
-      id: this.id,
-      bundle: this.bundle,
-      rootfs: this.rootfs,
-      pid,
-      pidStartTime: pid ? (procStartTime(pid) ?? 0) : 0,
-      created: new Date().toISOString(),
-      config: this.spec,
-      cgroup: this.cgroup?.ref ?? null,
-      owner: userName(process.geteuid?.() ?? 0),
-    };
-    if (provisional) rec.creator = { pid: process.pid, startTime: procStartTime(process.pid) ?? 0 };
-    return rec;
+    const cgroup = this.cgroup?.ref ?? null;
+    return newRecord({ id: this.id, bundle: this.bundle, rootfs: this.rootfs, config: this.spec, cgroup }, pid, provisional);
   }
 
   /** Undo a failed restore: the restored process, the root mount, cgroups, state. Never throws. */

@@ -12,11 +12,9 @@ import { hookLog, runHooks } from './hooks';
 import { HOOKS } from '../oci/hooks';
 import { checkPreservedFds, checkSocket, spawnInCgroup, writePidFile } from './process-io';
 import type { CreateOptions, LaunchDeps, RuntimeOptions } from './options';
-import type { ContainerRecord } from './record';
-import { procStartTime } from '../linux/proc';
+import { newRecord, type ContainerRecord } from './record';
 import { seccompListenerState, toState } from './status';
 import { Store } from './store';
-import { userName } from '../linux/passwd';
 import { mark } from '../common/timing';
 
 /** How long the parent waits for one step of the child before giving up. */
@@ -171,20 +169,8 @@ class Launch {
   }
 
   private record(pid: number, provisional: boolean): ContainerRecord {
-    const rec: ContainerRecord = {
-      version: 1,
-      id: this.o.id,
-      bundle: this.bundle,
-      rootfs: this.rootfs,
-      pid,
-      pidStartTime: pid ? (procStartTime(pid) ?? 0) : 0,
-      created: new Date().toISOString(),
-      config: this.spec,
-      cgroup: this.cgroup?.ref ?? null,
-      owner: userName(process.geteuid?.() ?? 0),
-    };
-    if (provisional) rec.creator = { pid: process.pid, startTime: procStartTime(process.pid) ?? 0 };
-    return rec;
+    const cgroup = this.cgroup?.ref ?? null;
+    return newRecord({ id: this.o.id, bundle: this.bundle, rootfs: this.rootfs, config: this.spec, cgroup }, pid, provisional);
   }
 
   /** Next message from the children; a child's error becomes ours. */

@@ -2,6 +2,8 @@
 // see is derived from it (status is never trusted from disk: see status.ts).
 import type { Spec } from '../oci/types';
 import type { CgroupRef } from '../linux/cgroups';
+import { userName } from '../linux/passwd';
+import { procStartTime } from '../linux/proc';
 
 export interface ContainerRecord {
   /** Format version of this file; bump on incompatible change. */
@@ -26,4 +28,29 @@ export interface ContainerRecord {
   /** Only in the provisional record create writes before it makes cgroups (pid is 0 then):
    *  the creating tsrun, so that a create killed midway is told from one still running. */
   creator?: { pid: number; startTime: number };
+}
+
+/**
+ * The record create and restore write: pid 0 while the container is being made. A
+ * provisional one names the creating tsrun (see `creator`).
+ */
+export function newRecord(
+  c: { id: string; bundle: string; rootfs: string; config: Spec; cgroup: CgroupRef | null },
+  pid: number,
+  provisional: boolean,
+): ContainerRecord {
+  const rec: ContainerRecord = {
+    version: 1,
+    id: c.id,
+    bundle: c.bundle,
+    rootfs: c.rootfs,
+    pid,
+    pidStartTime: pid ? (procStartTime(pid) ?? 0) : 0,
+    created: new Date().toISOString(),
+    config: c.config,
+    cgroup: c.cgroup,
+    owner: userName(process.geteuid?.() ?? 0),
+  };
+  if (provisional) rec.creator = { pid: process.pid, startTime: procStartTime(process.pid) ?? 0 };
+  return rec;
 }
