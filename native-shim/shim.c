@@ -1904,33 +1904,68 @@ int tsrun_set_winsize(int fd, int rows, int cols)
 #define SYS_pidfd_open 434
 #endif
 
-/* Send a pidfd of pid to whoever listens on the unix socket at path (SCM_RIGHTS, with
- * "pidfd" as the data, as runc 1.2 sends it). Called by the runtime, not in a child. */
+/* Send fd to whoever listens on the unix socket at path (SCM_RIGHTS, data as the message).
+ * Called by the runtime, not in a child. */
+int tsrun_send_fd(const char *path, int fd, const char *data)
+{
+	int s = unix_socket_at(path, 0);
+	if (s < 0)
+		return s;
+	int err = 0;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof cbuf);
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = strlen(data) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
+		err = errno;
+	close(s);
+	return -err;
+}
+
+/* Send a pidfd of pid to the unix socket at path, with "pidfd" as the data (as runc 1.2). */
 int tsrun_send_pidfd(const char *path, int pid)
 {
 	int pfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pfd < 0)
 		return -errno;
-	int s = unix_socket_at(path, 0);
-	int err = 0;
-	if (s < 0) {
-		err = -s;
-	} else {
-		char name[] = "pidfd";
-		char cbuf[CMSG_SPACE(sizeof(int))];
-		memset(cbuf, 0, sizeof cbuf);
-		struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &pfd, sizeof pfd);
-		if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
-			err = errno;
-	}
-	if (s >= 0)
-		close(s);
+	int r = tsrun_send_fd(path, pfd, "pidfd");
 	close(pfd);
+	return r;
+}
+
+/* ---------- restore of a container with a terminal ---------- */
+
+/* A new pty pair in this process's devpts: returns the master, the slave in *slave (both
+ * close-on-exec, the slave without becoming our controlling terminal) and its path in name.
+ * CRIU gets the slave in place of the checkpointed one; the master goes to --console-socket. */
+int tsrun_open_pty(int *slave, char *name, int namelen)
+{
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -errno;
+	int unlock = 0, n = -1;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+		goto fail;
+	int fd = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	char buf[32] = "/dev/pts/";
+	put_int(buf + 9, buf + sizeof buf, n);
+	if ((int)strlen(buf) >= namelen) {
+		close(fd);
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	memcpy(name, buf, strlen(buf) + 1);
+	*slave = fd;
+	return master;
+fail:;
+	int err = errno;
+	close(master);
 	return -err;
 }

@@ -5,7 +5,7 @@ import type { GlobalOptions } from '../runtime/options';
 import { TsrunError } from '../common/errors';
 import * as log from './log';
 import { COMMANDS, type Parsed } from './commands';
-import { fastParse } from './fastparse';
+import { fastParse, goStyleFlags } from './fastparse';
 import { write } from './output';
 import { mark } from '../common/timing';
 
@@ -13,7 +13,8 @@ export type { Handler } from './commands';
 
 
 /** Parse argv (without node and script), or say why not: the code and what to print. */
-export async function parse(argv: readonly string[]): Promise<{ parsed: Parsed } | { exit: number; stdout?: string; error?: string }> {
+export async function parse(given: readonly string[]): Promise<{ parsed: Parsed } | { exit: number; stdout?: string; error?: string }> {
+  const argv = goStyleFlags(given);
   const fast = fastParse(argv);
   if (fast) return { parsed: fast };
   const { versionText } = await import('../version');

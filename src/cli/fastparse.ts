@@ -4,6 +4,40 @@
 // print the usage or the error. Accepts what yargs accepts for the same table.
 import { COMMANDS, GLOBAL_FLAGS, argCountError, defaults, type FlagDef, type FlagValue, type Parsed } from './commands';
 
+/**
+ * runc parses flags with Go's flag package, where one dash works like two: callers pass
+ * e.g. `-no-subreaper` (containerd's go-runc does, on restore). Rewrite "-name" and
+ * "-name=v" to "--name..." where name is a long flag of the command (or a global flag), up
+ * to "--" and, for commands whose trailing words are the container's (exec), up to the
+ * first word that is not a flag. Anything else is left for the parsers to judge.
+ */
+export function goStyleFlags(argv: readonly string[]): string[] {
+  const out = [...argv];
+  const known = (defs: FlagDef[], a: string) => {
+    const m = /^-([a-z][a-z0-9-]+)(=.*)?$/.exec(a);
+    return !!m && defs.some((d) => d.name === m[1]);
+  };
+  let i = 0;
+  for (; i < out.length && out[i].startsWith('-'); i++) {
+    if (known(GLOBAL_FLAGS, out[i])) out[i] = `-${out[i]}`;
+    // A global flag's value ("--root /r") is not the command.
+    const name = /^--([^=]+)$/.exec(out[i])?.[1];
+    const def = name ? GLOBAL_FLAGS.find((d) => d.name === name) : undefined;
+    if (def && def.type !== 'boolean') i++;
+  }
+  const cmd = COMMANDS.find((c) => c.name === out[i]);
+  if (!cmd) return out;
+  for (i++; i < out.length && out[i] !== '--'; i++) {
+    const a = out[i];
+    if (!a.startsWith('-')) {
+      if (cmd.haltAtArgs) break;
+      continue;
+    }
+    if (known(cmd.flags, a) || known(GLOBAL_FLAGS, a)) out[i] = `-${a}`;
+  }
+  return out;
+}
+
 export function fastParse(argv: readonly string[]): Parsed | null {
   const global = defaults(GLOBAL_FLAGS);
   let i = 0;

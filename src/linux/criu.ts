@@ -4,8 +4,8 @@
 // passes, and CRIU's notifications (setup-namespaces, post-restore, ...) reach tsrun
 // through an action script that writes to a FIFO tsrun reads and waits for tsrun's answer
 // on a second one, so hooks and the state record are done while criu waits, as with the RPC.
-// The one thing only the RPC has is orphan-pts-master (handing the restored console's pty
-// master back): runtime/checkpoint.ts refuses containers with a terminal for that reason.
+// The RPC's orphan-pts-master (a restored console's pty master handed back) has no flag:
+// runtime/checkpoint.ts makes the new pty itself and gives criu the slave (--inherit-fd).
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

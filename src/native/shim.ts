@@ -44,6 +44,11 @@ export interface Native {
   eventfd(): number;
   /** --pidfd-socket: send a pidfd of pid to the unix socket at path. Throws with the errno name. */
   sendPidfd(path: string, pid: number): void;
+  /** Send fd over the unix socket at path (SCM_RIGHTS, data as the message). Throws with the errno name. */
+  sendFd(path: string, fd: number, data: string): void;
+  /** A new pty pair in this process's devpts (restore of a container with a terminal): the
+   *  master, the slave (both close-on-exec) and the slave's path. */
+  openPty(): { master: number; slave: number; name: string };
   /** PR_SET_CHILD_SUBREAPER on this process (a foreground `run`). Throws with the errno name. */
   setSubreaper(): void;
   /** Reap exited children other than keepPid (never blocks); returns how many. */
@@ -77,6 +82,8 @@ export function loadNative(): Native {
   const errnoLoc = libc.func('int *__errno_location()');
   const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
   const sendPidfd = shim.func('int tsrun_send_pidfd(const char *path, int pid)');
+  const sendFd = shim.func('int tsrun_send_fd(const char *path, int fd, const char *data)');
+  const openPty = shim.func('int tsrun_open_pty(_Out_ int *slave, _Out_ uint8_t *name, int namelen)');
   const setSubreaper = shim.func('int tsrun_set_subreaper(void)');
   const reapOthers = shim.func('int tsrun_reap_others(int keep_pid)');
   const strerrorname = libc.func('const char *strerrorname_np(int errnum)');
@@ -160,6 +167,17 @@ export function loadNative(): Native {
     sendPidfd(path, pid) {
       const r = sendPidfd(path, pid) as number;
       if (r < 0) throw Object.assign(new Error(`send a pidfd of pid ${pid} to ${path}: ${name(-r)}`), { errno: -r });
+    },
+    sendFd(path, fd, data) {
+      const r = sendFd(path, fd, data) as number;
+      if (r < 0) throw Object.assign(new Error(`send fd to ${path}: ${name(-r)}`), { errno: -r });
+    },
+    openPty() {
+      const slave = [0];
+      const buf = Buffer.alloc(64);
+      const master = openPty(slave, buf, buf.length) as number;
+      if (master < 0) throw Object.assign(new Error(`open a pty: ${name(-master)}`), { errno: -master });
+      return { master, slave: slave[0], name: buf.subarray(0, buf.indexOf(0)).toString() };
     },
     setSubreaper() {
       const r = setSubreaper() as number;

@@ -20,9 +20,10 @@ import { deleteContainer } from './delete';
 import { hookLog, runHooks } from './hooks';
 import { requireStatus } from './lifecycle';
 import type { ProcessIo, RuntimeOptions } from './options';
-import { noop, writePidFile } from './process-io';
+import { checkSocket, noop, writePidFile } from './process-io';
 import { newRecord, type ContainerRecord } from './record';
 import { deriveStatus, toState } from './status';
+import { proxyTerminal } from './tty-proxy';
 import { Store } from './store';
 
 export { criuCheck };
@@ -143,9 +144,36 @@ function checkParent(images: string, parent: string | undefined): void {
   if (!st.isDirectory()) throw new TsrunError(`invalid --parent-path: stat ${real}: ENOTDIR (not a directory)`, { code: ErrorCode.Usage });
 }
 
-function refuseTerminal(op: string, spec: Spec): void {
-  // CRIU hands a restored console's pty master back only over its RPC (orphan-pts-master).
-  if (spec.process?.terminal) throw new TsrunError(`${op}: containers with process.terminal are not supported: tsrun drives criu through its command line, which cannot hand the restored terminal back`);
+/** tsrun's record of a checkpointed terminal, beside CRIU's images. */
+const TERMINAL = 'tsrun-terminal.json';
+interface TerminalRecord {
+  /** CRIU's key of the external tty, tty[rdev:dev] in hex, as it names it. */
+  key: string;
+  /** Whether the pty slave was bound on /dev/console (dumped as an external mount). */
+  console: boolean;
+}
+
+/**
+ * The init's pty slave, as CRIU keys an external tty. The master is outside the container
+ * (the caller's, from --console-socket), so CRIU must be told the slave is external: at
+ * restore a new slave is handed in under the same key and its master goes to the caller.
+ */
+function terminalOf(pid: number): TerminalRecord {
+  for (const fd of [0, 1, 2]) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    const major = Math.floor(st.rdev / 256) & 0xfff;
+    if (st.isCharacterDevice() && major >= 136 && major <= 143) {
+      const mounts = fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+      const console = mounts.split('\n').some((l) => l.split(' ')[4] === '/dev/console');
+      return { key: `tty[${st.rdev.toString(16)}:${st.dev.toString(16)}]`, console };
+    }
+  }
+  throw new TsrunError('checkpoint: process.terminal is true but the init has no pty on its stdio (nothing to hand back on restore)');
 }
 
 export async function checkpoint(g: RuntimeOptions, id: string, o: CheckpointOptions): Promise<void> {
@@ -156,7 +184,6 @@ export async function checkpoint(g: RuntimeOptions, id: string, o: CheckpointOpt
   await store.withLock(id, async () => {
     const rec = store.load(id);
     requireStatus('checkpoint', deriveStatus(rec, store), id);
-    refuseTerminal('checkpoint', rec.config);
     checkParent(path.resolve(o.imagePath || 'checkpoint'), o.parentPath);
     const made = [path.resolve(o.imagePath || 'checkpoint'), ...(o.workPath ? [path.resolve(o.workPath)] : [])].filter((d) => !fs.existsSync(d));
     const { images, work } = dirs(o, true);
@@ -167,7 +194,10 @@ export async function checkpoint(g: RuntimeOptions, id: string, o: CheckpointOpt
     if (freezer) args.push('--freeze-cgroup', freezer);
     if (o.pageServer) {
       const at = o.pageServer.lastIndexOf(':');
-      args.push('--page-server', '--address', o.pageServer.slice(0, at), '--port', o.pageServer.slice(at + 1));
+      const where = ['--address', o.pageServer.slice(0, at), '--port', o.pageServer.slice(at + 1)];
+      // With --lazy-pages criu itself serves the pages left behind there (the restore side's
+      // `criu lazy-pages` fetches them); otherwise it sends them to a page server there.
+      args.push(...(o.lazyPages ? where : ['--page-server', ...where]));
     }
     if (o.parentPath) args.push('--prev-images-dir', o.parentPath, '--track-mem');
     else if (o.preDump) args.push('--track-mem');
@@ -198,6 +228,12 @@ export async function checkpoint(g: RuntimeOptions, id: string, o: CheckpointOpt
         }
       });
       fs.writeFileSync(path.join(images, DESCRIPTORS), JSON.stringify(fdNames), { mode: 0o600 });
+      if (rec.config.process?.terminal) {
+        const tty = terminalOf(pid);
+        args.push('--external', tty.key);
+        if (tty.console) args.push('--external', 'mnt[/dev/console]:/dev/console');
+        fs.writeFileSync(path.join(images, TERMINAL), JSON.stringify(tty), { mode: 0o600 });
+      }
     }
     g.logger?.debug?.(`checkpoint ${id}: criu ${o.preDump ? 'pre-dump' : 'dump'} ${args.join(' ')}`);
     try {
@@ -242,9 +278,17 @@ export async function restore(g: RuntimeOptions, id: string, o: RestoreOptions):
   if (store.exists(id)) throw new TsrunError(`container with id exists: ${id}`);
   const { spec, bundleDir, rootfs } = loadBundle(o.bundle); // a bad bundle is reported before criu is asked
   if (!spec.process) throw new TsrunError('config.json: /process: required to restore a container');
-  refuseTerminal('restore', spec);
-  if (o.consoleSocket) throw new TsrunError('restore: --console-socket: process.terminal is false, there is no console to send', { code: ErrorCode.Usage });
-  if (o.noPivot) throw new TsrunError('restore: --no-pivot: criu always pivots into the restored root; tsrun cannot restore without pivot_root', { code: ErrorCode.Usage });
+  const terminal = !!spec.process.terminal;
+  if (!terminal && o.consoleSocket) throw new TsrunError('restore: --console-socket: process.terminal is false, there is no console to send', { code: ErrorCode.Usage });
+  if (terminal && !o.consoleSocket) {
+    // As run: a foreground restore may hold the pty itself; a detached one has nobody to give it to.
+    if (o.detach) throw new TsrunError('cannot allocate a terminal for a detached container without --console-socket');
+    if (!o.io?.terminal) throw new TsrunError("process.terminal is true: a console socket or the caller's terminal streams (io.terminal) are required", { code: ErrorCode.Usage });
+  }
+  if (o.consoleSocket) checkSocket(o.consoleSocket);
+  // runc takes --no-pivot on restore and passes nothing to CRIU for it (CRIU has no such
+  // option and always pivots into the restored root): the same here, said out loud.
+  if (o.noPivot) g.logger?.warn('restore: --no-pivot has no effect: criu always pivot_roots into the restored root');
   for (const ns of spec.linux?.namespaces ?? []) {
     if (ns.path && ns.type === 'cgroup') throw new TsrunError('restore: a cgroup namespace given by path cannot be joined by criu');
   }
@@ -255,11 +299,19 @@ export async function restore(g: RuntimeOptions, id: string, o: RestoreOptions):
   } catch (err) {
     explain('restore', o.criu, fsError(`restore: read ${path.join(images, DESCRIPTORS)} (not a container checkpoint?)`, err), noop);
   }
+  let tty: TerminalRecord | undefined;
+  if (terminal) {
+    try {
+      tty = JSON.parse(fs.readFileSync(path.join(images, TERMINAL), 'utf8')) as TerminalRecord;
+    } catch (err) {
+      throw fsError(`restore: process.terminal is true but ${path.join(images, TERMINAL)} cannot be read (a checkpoint of a container without a terminal, or not made by tsrun?)`, err);
+    }
+  }
   store.reserve(id);
   const r = new Restore(g, id, o, store, spec, bundleDir, rootfs);
   await store.withLock(id, async () => {
     try {
-      await r.run(images, fdNames);
+      await r.run(images, fdNames, tty);
     } catch (err) {
       r.cleanup();
       explain('restore', o.criu, err, noop);
@@ -267,12 +319,29 @@ export async function restore(g: RuntimeOptions, id: string, o: RestoreOptions):
   });
   const pid = r.pid;
   if (o.pidFile) writePidFile(o.pidFile, pid);
+  // The new pty's master: to the console socket, or (foreground) held and proxied here.
+  let proxy: ReturnType<typeof proxyTerminal> | undefined;
+  if (r.ptyMaster >= 0) {
+    if (o.consoleSocket) {
+      try {
+        loadNative().sendFd(path.resolve(o.consoleSocket), r.ptyMaster, r.ptyName);
+      } finally {
+        fs.closeSync(r.ptyMaster);
+      }
+    } else {
+      proxy = proxyTerminal(loadNative(), r.ptyMaster, o.io!.terminal!());
+    }
+  }
   if (o.detach) return 0;
   // Foreground: the init is our child (criu restored it as its sibling); wait, then delete.
   const stop = o.io?.forwardSignals?.(pid) ?? noop;
   try {
-    return exitCodeOf(await loadNative().waitAsync(pid));
+    const status = await loadNative().waitAsync(pid);
+    // Let the last output through: the master reports EOF/EIO once the slave side is gone.
+    if (proxy) await Promise.race([proxy.done, new Promise((res) => setTimeout(res, 1000))]);
+    return exitCodeOf(status);
   } finally {
+    proxy?.stop();
     stop();
     await deleteContainer(g, id, true);
   }
@@ -280,6 +349,9 @@ export async function restore(g: RuntimeOptions, id: string, o: RestoreOptions):
 
 class Restore {
   pid = 0;
+  /** With a terminal: the new pty's master (for the caller) and its slave's path. */
+  ptyMaster = -1;
+  ptyName = '';
   private native!: Native;
   private cgroup: CgroupManager | null = null;
   private criuRoot = '';
@@ -296,7 +368,7 @@ class Restore {
     private rootfs: string,
   ) {}
 
-  async run(images: string, fdNames: string[]): Promise<void> {
+  async run(images: string, fdNames: string[], tty: TerminalRecord | undefined): Promise<void> {
     const { spec, o, store } = this;
     this.native = loadNative();
     const work = dirs(o, false).work;
@@ -345,6 +417,18 @@ class Restore {
     fdNames.forEach((name, i) => {
       if (name.includes('pipe:')) args.push('--inherit-fd', `fd[${i}]:${name}`);
     });
+    if (tty) {
+      // A new pty in the host's devpts stands in for the checkpointed slave (CRIU's external
+      // tty, by key); its path is bound on /dev/console where the old slave was.
+      const pty = this.native.openPty();
+      this.ptyMaster = pty.master;
+      this.ptyName = pty.name;
+      this.openFds.push(pty.slave);
+      fds.set(next, pty.slave);
+      args.push('--inherit-fd', `fd[${next}]:${tty.key}`);
+      next++;
+      if (tty.console) args.push('--external', `mnt[/dev/console]:${pty.name}`);
+    }
     this.g.logger?.debug?.(`restore ${this.id}: criu restore ${args.join(' ')}`);
     try {
       await runCriu({
@@ -390,6 +474,10 @@ class Restore {
 
   /** Undo a failed restore: the restored process, the root mount, cgroups, state. Never throws. */
   cleanup(): void {
+    if (this.ptyMaster >= 0) {
+      fs.closeSync(this.ptyMaster);
+      this.ptyMaster = -1;
+    }
     if (this.pid) {
       try {
         process.kill(this.pid, 'SIGKILL');

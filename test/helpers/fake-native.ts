@@ -62,6 +62,12 @@ export class FakeNative implements Native {
   bindMount(): void {
     throw new Error('fake native: bindMount');
   }
+  sendFd(): void {
+    throw new Error('fake native: sendFd');
+  }
+  openPty(): { master: number; slave: number; name: string } {
+    throw new Error('fake native: openPty');
+  }
   unmountDetach(): void {}
   send(_fd: number, type: number, payload?: Buffer): void {
     this.sent.push(payload ? { type, payload: payload.toString() } : { type });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { globalOptions, main, parse } from '../../src/cli/cli';
-import { fastParse } from '../../src/cli/fastparse';
+import { fastParse, goStyleFlags } from '../../src/cli/fastparse';
 import { parseWithYargs } from '../../src/cli/yargs-cli';
 import { formatTable } from '../../src/cli/format';
 import { formatLine } from '../../src/cli/log';
@@ -52,6 +52,18 @@ const VALID: string[][] = [
 ];
 
 describe('parsing', () => {
+  it("takes Go's one-dash long flags as runc does (go-runc passes -no-subreaper to restore), not the container's words", () => {
+    const r = fastParse(goStyleFlags(['-root', '/r', 'restore', '-no-subreaper', '-image-path=/img', '-d', 'id']))!;
+    expect(r.global.root).toBe('/r');
+    expect(r.flags).toMatchObject({ 'no-subreaper': true, 'image-path': '/img', detach: true });
+    expect(r.args).toEqual(['id']);
+    const e = fastParse(goStyleFlags(['exec', '-detach', 'c1', 'sh', '-detach', '-tty']))!;
+    expect(e.flags.detach).toBe(true);
+    expect(e.args).toEqual(['c1', 'sh', '-detach', '-tty']);
+    // Not a flag of the command: left for the parser to refuse.
+    expect(goStyleFlags(['kill', '-nosuch', 'c1'])).toEqual(['kill', '-nosuch', 'c1']);
+  });
+
   it.each(VALID.map((a) => [a.join(' '), a]))('fast path and yargs agree: %s', (_s, argv) => {
     const fast = fastParse(argv as string[]);
     expect(fast).not.toBeNull();
