@@ -1938,6 +1938,53 @@ int tsrun_send_pidfd(const char *path, int pid)
 	return r;
 }
 
+/* ---------- restore: mountpoints ---------- */
+
+/* Create missing mountpoints beneath rootfs, as create would have: list holds entries
+ * "d<path>" (a directory) or "f<path>" (a file), each NUL-terminated, an empty one last.
+ * Resolution stays inside rootfs (RESOLVE_IN_ROOT, symlinks followed as the container would).
+ * Done in a child, whose fail() reports on a pipe: the same code create uses, no exit here.
+ * Returns 0, or -1 with the message in err. */
+int tsrun_make_mountpoints(const char *rootfs, const char *list, char *err, int errlen)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		report_fd = p[1];
+		root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0)
+			fail("open rootfs", rootfs, errno);
+		for (const char *e = list; *e; e += strlen(e) + 1) {
+			if (e[0] == 'd')
+				mkdir_all(e + 1, 0755);
+			else
+				make_file(e + 1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	ssize_t n = read(p[0], err, errlen - 1);
+	close(p[0]);
+	err[n > 0 ? n : 0] = 0;
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (n <= 0 && errlen > 22)
+		memcpy(err, "mountpoint helper died", 23);
+	return -1;
+}
+
 /* ---------- restore of a container with a terminal ---------- */
 
 /* A new pty pair in this process's devpts: returns the master, the slave in *slave (both

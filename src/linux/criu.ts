@@ -236,3 +236,20 @@ export function externalMountArgs(
   for (const d of new Set([...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])].map((x) => dest(x.path)))) add(d, d, d);
   return [...pairs].flatMap(([k, v]) => ['--external', `mnt[${k}]:${v}`]);
 }
+
+/**
+ * The mountpoints a restore must find in the rootfs, as create would have made them: CRIU
+ * mounts onto existing paths only, and a rootfs may be a fresh copy (podman --import).
+ * Skipped: cgroup mounts (inside /sys/fs/cgroup, which CRIU restores or the kernel
+ * provides) and anything beneath a tmpfs mount (CRIU restores the tmpfs with its content).
+ * isFile: whether a bind source is a file (its mountpoint is then a file).
+ */
+export function restoreMountpoints(spec: Spec, isFile: (source: string) => boolean): Array<{ path: string; file: boolean }> {
+  const mounts = spec.mounts ?? [];
+  const tmpfs = mounts.filter((m) => m.type === 'tmpfs').map((m) => dest(m.destination));
+  const under = (d: string, parent: string) => d !== parent && (parent === '/' || d.startsWith(parent + '/'));
+  return mounts
+    .filter((m) => m.type !== 'cgroup' && m.type !== 'cgroup2')
+    .filter((m) => !tmpfs.some((t) => under(dest(m.destination), t)))
+    .map((m) => ({ path: dest(m.destination), file: isBind(m) && !!m.source && isFile(m.source) }));
+}

@@ -49,6 +49,9 @@ export interface Native {
   /** A new pty pair in this process's devpts (restore of a container with a terminal): the
    *  master, the slave (both close-on-exec) and the slave's path. */
   openPty(): { master: number; slave: number; name: string };
+  /** Create missing mountpoints beneath rootfs (dirs, or files where file), resolved inside it
+   *  as create does. Throws with the shim's message. */
+  makeMountpoints(rootfs: string, points: Array<{ path: string; file: boolean }>): void;
   /** PR_SET_CHILD_SUBREAPER on this process (a foreground `run`). Throws with the errno name. */
   setSubreaper(): void;
   /** Reap exited children other than keepPid (never blocks); returns how many. */
@@ -83,6 +86,7 @@ export function loadNative(): Native {
   const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
   const sendPidfd = shim.func('int tsrun_send_pidfd(const char *path, int pid)');
   const sendFd = shim.func('int tsrun_send_fd(const char *path, int fd, const char *data)');
+  const makeMountpoints = shim.func('int tsrun_make_mountpoints(const char *rootfs, const uint8_t *list, _Out_ uint8_t *err, int errlen)');
   const openPty = shim.func('int tsrun_open_pty(_Out_ int *slave, _Out_ uint8_t *name, int namelen)');
   const setSubreaper = shim.func('int tsrun_set_subreaper(void)');
   const reapOthers = shim.func('int tsrun_reap_others(int keep_pid)');
@@ -171,6 +175,14 @@ export function loadNative(): Native {
     sendFd(path, fd, data) {
       const r = sendFd(path, fd, data) as number;
       if (r < 0) throw Object.assign(new Error(`send fd to ${path}: ${name(-r)}`), { errno: -r });
+    },
+    makeMountpoints(rootfs, points) {
+      if (!points.length) return;
+      const list = Buffer.from(points.map((p) => `${p.file ? 'f' : 'd'}${p.path}\0`).join('') + '\0');
+      const err = Buffer.alloc(4096);
+      const r = makeMountpoints(rootfs, list, err, err.length) as number;
+      if (r === -1) throw new Error(err.subarray(0, err.indexOf(0)).toString());
+      if (r < 0) throw Object.assign(new Error(`create mountpoints: ${name(-r)}`), { errno: -r });
     },
     openPty() {
       const slave = [0];

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ErrorCode, TsrunError, fsError } from '../common/errors';
 import { detectMode, newCgroup, openCgroup, type CgroupManager, type CgroupRef } from '../linux/cgroups';
-import { criuCheck, externalMountArgs, runCriu } from '../linux/criu';
+import { criuCheck, externalMountArgs, restoreMountpoints, runCriu } from '../linux/criu';
 import { exitCodeOf, loadNative, type Native } from '../native/shim';
 import { HOOKS } from '../oci/hooks';
 import { loadBundle } from '../oci/load';
@@ -384,6 +384,14 @@ class Restore {
     this.cgroup = cgroup;
     // Provisional (pid 0): a restore killed midway leaves something `delete --force` clears.
     store.save(this.record(0, true));
+    const isFile = (src: string) => {
+      try {
+        return !fs.statSync(path.resolve(this.bundle, src)).isDirectory();
+      } catch {
+        return false;
+      }
+    };
+    this.native.makeMountpoints(this.rootfs, restoreMountpoints(spec, isFile));
     // CRIU's --root must be a mount point whose parent is not overmounted: bind the rootfs
     // to a directory of our own.
     this.criuRoot = path.join(store.dir(this.id), 'criu-root');

@@ -1,8 +1,8 @@
-// What the caller tests (docker.test.ts, containerd.test.ts) share: running a client
-// command with a timeout, reading a container's cgroup limits from the host on v1 or v2, and
-// tearing down a private daemon completely (its processes, the containers' processes, the
+// What the caller tests (docker.test.ts, containerd.test.ts, checkpoint-criu.test.ts) share:
+// running a client command with a timeout, reading a container's cgroup limits from the host
+// on v1 or v2, starting a private containerd, and tearing down a private daemon completely (its processes, the containers' processes, the
 // mounts under its directories, its cgroups), also after a failed test.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BIN } from '../../conformance/lib/harness';
@@ -176,4 +176,35 @@ export async function teardown(dir: string, pidFile: string, cgroupRel: string):
     } catch {}
   }
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Start a private containerd in dir: its own config (no CRI, only the snapshotters the tests
+ * use), root, state, gRPC/ttrpc sockets and opt dir, its log in dir/containerd.log and its
+ * pid in pidFile (for teardown). Resolves once `ctrUp()` answers; throws with the log's tail
+ * when it does not within the limit.
+ */
+export async function startContainerd(bin: string, dir: string, sock: string, pidFile: string, ctrUp: () => boolean, limitMs = 60_000): Promise<void> {
+  const q = (v: string) => JSON.stringify(v);
+  fs.writeFileSync(path.join(dir, 'config.toml'), [
+    'version = 2',
+    `root = ${q(path.join(dir, 'root'))}`,
+    `state = ${q(path.join(dir, 'state'))}`,
+    'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",',
+    '  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
+    '[grpc]', `  address = ${q(sock)}`,
+    '[ttrpc]', `  address = ${q(sock + '.ttrpc')}`,
+    '[debug]', '  address = ""',
+    '[metrics]', '  address = ""',
+    '[plugins."io.containerd.internal.v1.opt"]', `  path = ${q(path.join(dir, 'opt'))}`,
+    '',
+  ].join('\n'));
+  const log = fs.openSync(path.join(dir, 'containerd.log'), 'a');
+  const daemon = spawn(bin, ['--config', path.join(dir, 'config.toml')], { stdio: ['ignore', log, log], detached: true });
+  daemon.unref();
+  fs.closeSync(log);
+  fs.writeFileSync(pidFile, String(daemon.pid));
+  if (!(await waitUntil(ctrUp, limitMs, 200))) {
+    throw new Error(`containerd did not come up: ${fs.readFileSync(path.join(dir, 'containerd.log'), 'utf8').slice(-2000)}`);
+  }
 }

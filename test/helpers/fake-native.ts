@@ -65,6 +65,9 @@ export class FakeNative implements Native {
   sendFd(): void {
     throw new Error('fake native: sendFd');
   }
+  makeMountpoints(): void {
+    throw new Error('fake native: makeMountpoints');
+  }
   openPty(): { master: number; slave: number; name: string } {
     throw new Error('fake native: openPty');
   }

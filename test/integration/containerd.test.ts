@@ -4,13 +4,13 @@
 // twice, with `ctr run --runc-binary /usr/sbin/runc` (Debian's runc: proves the test is fair)
 // and `--runc-binary dist/tsrun`. The image is an OCI layout of Debian's busybox-static,
 // built here and loaded with `ctr image import`.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipReason } from '../../conformance/lib/harness';
-import { RUNC, RUNTIMES, cgroupV2, hostLimits, run, teardown, waitUntil } from '../helpers/callers';
+import { RUNC, RUNTIMES, cgroupV2, hostLimits, run, startContainerd, teardown, waitUntil } from '../helpers/callers';
 import { busyboxRootfsTar, ociImageTar } from '../helpers/images';
 
 const CONTAINERD = '/usr/bin/containerd';
@@ -25,7 +25,6 @@ const PIDFILE = path.join(tmp, 'containerd.pid');
 const NS = `tsrun-test-${process.pid}`;
 const CGROOT = `/${NS}`; // ctr's default cgroupsPath is /<namespace>/<id>
 const IMAGE = `localhost/tsrun-test-busybox:${process.pid}`;
-let daemon: ChildProcess | undefined;
 
 function ctr(args: string[], timeout = 60_000) {
   return run(CTR, ['--address', SOCK, '--namespace', NS, ...args], { timeout });
@@ -33,28 +32,7 @@ function ctr(args: string[], timeout = 60_000) {
 
 describe.skipIf(skip)('containerd', () => {
   beforeAll(async () => {
-    const q = (s: string) => JSON.stringify(s);
-    fs.writeFileSync(path.join(tmp, 'config.toml'), [
-      'version = 2',
-      `root = ${q(path.join(tmp, 'root'))}`,
-      `state = ${q(path.join(tmp, 'state'))}`,
-      // Nothing this test does not use: no CRI, no snapshotters beyond overlayfs/native.
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",',
-      '  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
-      '[grpc]', `  address = ${q(SOCK)}`,
-      '[ttrpc]', `  address = ${q(SOCK + '.ttrpc')}`,
-      '[debug]', '  address = ""',
-      '[metrics]', '  address = ""',
-      '[plugins."io.containerd.internal.v1.opt"]', `  path = ${q(path.join(tmp, 'opt'))}`,
-      '',
-    ].join('\n'));
-    const log = fs.openSync(path.join(tmp, 'containerd.log'), 'a');
-    daemon = spawn(CONTAINERD, ['--config', path.join(tmp, 'config.toml')], { stdio: ['ignore', log, log], detached: true });
-    daemon.unref();
-    fs.closeSync(log);
-    fs.writeFileSync(PIDFILE, String(daemon.pid));
-    const up = await waitUntil(() => ctr(['version'], 10_000).code === 0, 30_000, 200);
-    if (!up) throw new Error(`containerd did not come up: ${fs.readFileSync(path.join(tmp, 'containerd.log'), 'utf8').slice(-2000)}`);
+    await startContainerd(CONTAINERD, tmp, SOCK, PIDFILE, () => ctr(['version'], 10_000).code === 0, 30_000);
     const img = ociImageTar(await busyboxRootfsTar(tmp), tmp, IMAGE);
     const imp = ctr(['image', 'import', img]);
     expect(imp.code, imp.stderr).toBe(0);

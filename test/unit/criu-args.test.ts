@@ -2,7 +2,7 @@
 // restore each key maps to the bundle's source; masked files are keyed "/dev/null" (dirs
 // get a tmpfs CRIU saves itself); the bound cgroup dir only without a cgroup namespace.
 import { describe, expect, it } from 'vitest';
-import { externalMountArgs } from '../../src/linux/criu';
+import { externalMountArgs, restoreMountpoints } from '../../src/linux/criu';
 import type { Spec } from '../../src/oci/types';
 import type { CgroupRef } from '../../src/linux/cgroups';
 
@@ -40,5 +40,18 @@ describe('externalMountArgs', () => {
     expect(a).toEqual(expect.arrayContaining(['mnt[/data]:/srv/data', 'mnt[/etc/hosts]:/tmp/hosts', 'mnt[/dev/null]:/dev/null', 'mnt[/dev/fuse]:/dev/fuse']));
     expect(a.some((x) => x.startsWith('mnt[/sys/fs/cgroup]'))).toBe(false);
     expect(pairs(externalMountArgs('restore', spec(false), v2, false))).toContain('mnt[/sys/fs/cgroup]:/sys/fs/cgroup/ct');
+  });
+});
+
+describe('restoreMountpoints', () => {
+  it('every mount but cgroup ones and those beneath a tmpfs; bind mounts of files are files', () => {
+    const s = spec(false);
+    s.mounts!.push({ destination: '/dev', type: 'tmpfs', source: 'tmpfs' }, { destination: '/dev/shm', type: 'tmpfs', source: 'shm' }, { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue' });
+    expect(restoreMountpoints(s, (src) => src === '/tmp/hosts')).toEqual([
+      { path: '/proc', file: false },
+      { path: '/data', file: false },
+      { path: '/etc/hosts', file: true },
+      { path: '/dev', file: false },
+    ]);
   });
 });
