@@ -1836,6 +1836,9 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 	if (pid < 0)
 		pid = clone(spawn_child, spawn_stack + sizeof spawn_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &arg);
 	int err = errno;
+	/* The child set these in the memory it shared with us; they are stage 1's, not ours. */
+	sync_fd = -1;
+	plan_p = plan_end = NULL;
 	pthread_sigmask(SIG_SETMASK, &arg.mask, NULL);
 	close(plan_fd);
 	close(sv[1]);
