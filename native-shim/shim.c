@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -1719,12 +1720,86 @@ struct tsrun_clone_args {
 };
 #define TSRUN_CLONE_INTO_CGROUP 0x200000000ULL
 
-/* Fork stage 1 with the plan. Returns its pid, and the parent's end of the sync socket in
- * *sync_out; -errno on failure. With cgroup_fd >= 0 (a cgroup2 directory) stage 1 is
- * created inside that cgroup (clone3 CLONE_INTO_CGROUP): no migration afterwards, so none
- * of the RCU grace period a cgroup.procs write waits for. If the kernel refuses (too old,
- * permissions, a threaded or domain-invalid cgroup) it is a plain fork and *joined is 0:
- * the caller then writes cgroup.procs as usual. */
+/* What the child of tsrun_spawn needs; it lives on the parent's stack, which the parent
+ * does not use until the child has exec'd (CLONE_VFORK). */
+struct spawn_arg {
+	int plan_fd, sync;
+	const uint8_t *plan;
+	size_t len;
+	sigset_t mask;
+};
+
+/* The child's stack: it runs in tsrun's memory (CLONE_VM) until execveat, and the parent
+ * thread waits meanwhile, so one static stack serves every spawn of this process. */
+static char spawn_stack[64 * 1024] __attribute__((aligned(16)));
+
+/* The child of tsrun_spawn, on spawn_stack in tsrun's memory until the execveat. Nothing
+ * of tsrun's may run here: every caught signal goes back to its default (the child has a
+ * handler table of its own) before the caller's mask is restored, as posix_spawn does.
+ * No PR_SET_DUMPABLE: that flag is the memory's, i.e. tsrun's own; the window before the
+ * exec is on the host side, before any namespace, as visible as tsrun itself. */
+static int spawn_child(void *p)
+{
+	struct spawn_arg *a = p;
+	for (int sig = 1; sig < _NSIG; sig++) {
+		struct sigaction sa;
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
+			continue;
+		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_DFL;
+		sigaction(sig, &sa, NULL);
+	}
+	sigprocmask(SIG_SETMASK, &a->mask, NULL);
+	sync_fd = a->sync;
+	plan_p = a->plan;
+	plan_end = a->plan + a->len;
+	exec_launcher(a->plan_fd);
+}
+
+#if defined(__x86_64__)
+/* clone3 whose child runs fn(arg) on ca->stack and exits with its result (glibc has no
+ * clone3 wrapper; its clone() cannot pass CLONE_INTO_CGROUP). Registers survive the
+ * syscall in both processes except rax, rcx and r11. */
+static long clone3_run(struct tsrun_clone_args *ca, int (*fn)(void *), void *arg)
+{
+	long ret;
+	register void *r8 __asm__("r8") = (void *)fn;
+	register void *r9 __asm__("r9") = arg;
+	__asm__ volatile(
+		"syscall\n\t"
+		"test %%rax, %%rax\n\t"
+		"jnz 1f\n\t"
+		"xor %%ebp, %%ebp\n\t"
+		"mov %%r9, %%rdi\n\t"
+		"call *%%r8\n\t"
+		"mov %%eax, %%edi\n\t"
+		"mov $60, %%eax\n\t" /* SYS_exit */
+		"syscall\n\t"
+		"hlt\n"
+		"1:"
+		: "=a"(ret)
+		: "0"((long)SYS_clone3), "D"(ca), "S"(sizeof *ca), "r"(r8), "r"(r9)
+		: "rcx", "r11", "memory");
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+#endif
+
+/* Start stage 1 with the plan. Returns its pid, and the parent's end of the sync socket in
+ * *sync_out; -errno on failure. The child shares tsrun's memory until it execs the launcher
+ * and the calling thread waits for that (CLONE_VM | CLONE_VFORK, as posix_spawn): a fork
+ * of the whole runtime would copy its page tables, tear them down again in the exec and
+ * make tsrun take a copy-on-write fault for every page it writes afterwards (measured:
+ * ~2-4 ms of a create). With cgroup_fd >= 0 (a cgroup2 directory) stage 1 is created
+ * inside that cgroup (clone3 CLONE_INTO_CGROUP): no migration afterwards, so none of the
+ * RCU grace period a cgroup.procs write waits for. If the kernel refuses (too old,
+ * permissions, a threaded or domain-invalid cgroup) it is started without and *joined is
+ * 0: the caller then writes cgroup.procs as usual. */
 int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, int *joined)
 {
 	int sv[2];
@@ -1739,37 +1814,38 @@ int tsrun_spawn(const uint8_t *plan, size_t len, int cgroup_fd, int *sync_out, i
 		close(plan_fd);
 		return -err;
 	}
+	struct spawn_arg arg = { .plan_fd = plan_fd, .sync = sv[1], .plan = plan, .len = len };
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &arg.mask);
 	pid_t pid = -1;
+#if defined(__x86_64__)
 	if (cgroup_fd >= 0) {
 		struct tsrun_clone_args ca;
 		memset(&ca, 0, sizeof ca);
-		ca.flags = TSRUN_CLONE_INTO_CGROUP;
+		ca.flags = CLONE_VM | CLONE_VFORK | TSRUN_CLONE_INTO_CGROUP;
 		ca.exit_signal = SIGCHLD;
+		ca.stack = (uint64_t)(uintptr_t)spawn_stack;
+		ca.stack_size = sizeof spawn_stack;
 		ca.cgroup = (uint64_t)cgroup_fd;
-		pid = syscall(SYS_clone3, &ca, sizeof ca);
+		pid = clone3_run(&ca, spawn_child, &arg);
 		if (pid > 0)
 			*joined = 1;
 	}
+#endif
 	if (pid < 0)
-		pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0) {
-		int err = errno;
-		close(sv[0]);
-		close(sv[1]);
-		close(plan_fd);
-		return -err;
-	}
-	if (pid == 0) {
-		/* A copy of tsrun until the execveat below, which happens before it joins any
-		 * namespace: no container process ever sees it. Non-dumpable meanwhile. */
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		sync_fd = sv[1];
-		plan_p = plan;
-		plan_end = plan + len;
-		exec_launcher(plan_fd);
-	}
+		pid = clone(spawn_child, spawn_stack + sizeof spawn_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &arg);
+	int err = errno;
+	/* The child set these in the memory it shared with us; they are stage 1's, not ours. */
+	sync_fd = -1;
+	plan_p = plan_end = NULL;
+	pthread_sigmask(SIG_SETMASK, &arg.mask, NULL);
 	close(plan_fd);
 	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -err;
+	}
 	*sync_out = sv[0];
 	return pid;
 }

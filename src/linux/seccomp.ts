@@ -24,7 +24,7 @@
 // - i386 multiplexers (socketcall, ipc) are filtered as plain syscalls: a rule on "socket" does
 //   not also match socketcall(SYS_SOCKET, ...) as libseccomp would.
 import { TsrunError } from '../common/errors';
-import { I386_SYSCALLS, X32_SYSCALLS, X86_64_SYSCALLS } from './syscalls-x86_64';
+import { syscallTable, type Abi } from './syscalls-x86_64';
 import { OPS, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FILTER_FLAGS } from './seccomp-names';
 
 export { OPS, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FILTER_FLAGS };
@@ -77,12 +77,10 @@ const FOREIGN_ARCHES = new Set([
   'SCMP_ARCH_RISCV64', 'SCMP_ARCH_LOONGARCH64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_SH', 'SCMP_ARCH_SHEB',
 ]);
 
-type Abi = 'x86_64' | 'x32' | 'i386';
-const TABLES: Record<Abi, Readonly<Record<string, number>>> = { x86_64: X86_64_SYSCALLS, x32: X32_SYSCALLS, i386: I386_SYSCALLS };
 
 /** Syscall number for `name` on `abi` (x32 numbers include the x32 bit), or undefined. */
 export function syscallNumber(abi: Abi, name: string): number | undefined {
-  const t = TABLES[abi];
+  const t = syscallTable(abi);
   if (!Object.prototype.hasOwnProperty.call(t, name)) return undefined;
   return abi === 'x32' ? (t[name] | X32_SYSCALL_BIT) >>> 0 : t[name];
 }

@@ -25,7 +25,7 @@ export async function start(g: RuntimeOptions, id: string): Promise<void> {
     requireStatus('start', status, id);
     mark('status derived');
     g.logger?.debug?.(`start ${id}: releasing init pid ${rec.pid} (status ${status})`);
-    await releaseInit(store, rec);
+    releaseInit(store, rec);
     mark('init released and exec\'d');
     g.logger?.debug?.(`start ${id}: the container process runs`);
     runHooks('poststart', rec.config.hooks?.poststart, toState(rec, HOOKS.poststart.status), hookLog(g));
@@ -37,57 +37,62 @@ export async function start(g: RuntimeOptions, id: string): Promise<void> {
  * writing; once released it writes "0", then only an error (a startContainer hook or
  * execve failed); execve closes its end (CLOEXEC), so EOF means the process runs.
  *
- * Read with blocking reads in libuv's thread pool rather than a net.Socket: loading
- * node's net and stream modules cost ~5 ms of every start. A blocked read must always
- * end (node joins the pool's threads at exit), so tsrun holds a write end of its own
- * until the init has written: EOF cannot come before the init opened the fifo, and if
- * the init dies first (a timer checks), closing that end delivers EOF.
+ * Read without blocking, polled on this thread with short naps: an asynchronous read
+ * makes the runtime start its thread pool (~2 ms and a malloc arena per start; node's net
+ * and stream modules cost ~5 ms). tsrun holds a write end of its own until the init has
+ * written, so EOF cannot come before the init opened the fifo; if the init dies first
+ * (checked every 50 ms), that end is dropped and EOF comes.
  */
-async function releaseInit(store: Store, rec: ContainerRecord): Promise<void> {
+function releaseInit(store: Store, rec: ContainerRecord): void {
   const fifo = store.fifoPath(rec.id);
   const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
   let reader = -1;
   let writer = -1;
-  let released = false;
   try {
-    // Opening a reader releases the init's open(); the blocking-mode reader below can
-    // only be opened without waiting once a writer (ours) exists.
-    const first = fs.openSync(fifo, O_RDONLY | O_NONBLOCK);
-    try {
-      writer = fs.openSync(fifo, O_WRONLY | O_NONBLOCK);
-      reader = fs.openSync(fifo, O_RDONLY);
-    } finally {
-      fs.closeSync(first);
-    }
+    // Opening a reader releases the init's open(); our writer keeps EOF away until it wrote.
+    reader = fs.openSync(fifo, O_RDONLY | O_NONBLOCK);
+    writer = fs.openSync(fifo, O_WRONLY | O_NONBLOCK);
   } catch (err) {
-    if (writer >= 0) fs.closeSync(writer);
+    if (reader >= 0) fs.closeSync(reader);
     throw fsError(`open exec fifo ${fifo}`, err);
   }
   const dropWriter = () => {
     if (writer >= 0) fs.closeSync(writer);
     writer = -1;
   };
-  // Should the process exit while a read is pending (an error elsewhere in `run`), our
-  // write end must not keep that read, which node joins at exit, blocked.
-  process.once('exit', dropWriter);
+  let released = false;
   let failure: TsrunError | undefined;
   const deadline = Date.now() + RELEASE_TIMEOUT_MS;
-  const timer = setInterval(() => {
-    if (released) return;
-    if (!initAlive(rec)) failure = new TsrunError(`container init (pid ${rec.pid}) exited before it could be started`);
-    else if (Date.now() > deadline) failure = new TsrunError(`timed out waiting for container init (pid ${rec.pid}) to open ${fifo}`);
-    if (failure) dropWriter();
-  }, 50);
+  let checked = Date.now();
+  let nap = 0.05;
   try {
     const chunks: Buffer[] = [];
+    const buf = Buffer.allocUnsafe(4096);
     for (;;) {
-      const chunk = await readChunk(reader, fifo);
-      if (!chunk) break;
-      chunks.push(chunk);
-      if (!released) {
-        released = true;
-        dropWriter(); // the init holds its own write end until execve
+      let n = -1;
+      try {
+        n = fs.readSync(reader, buf, 0, buf.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw fsError(`read exec fifo ${fifo}`, err);
       }
+      if (n === 0) break;
+      if (n > 0) {
+        chunks.push(Buffer.from(buf.subarray(0, n)));
+        if (!released) {
+          released = true;
+          dropWriter(); // the init holds its own write end until execve
+        }
+        nap = 0.05;
+        continue;
+      }
+      if (!released && !failure && Date.now() - checked >= 50) {
+        checked = Date.now();
+        if (!initAlive(rec)) failure = new TsrunError(`container init (pid ${rec.pid}) exited before it could be started`);
+        else if (checked > deadline) failure = new TsrunError(`timed out waiting for container init (pid ${rec.pid}) to open ${fifo}`);
+        if (failure) dropWriter();
+      }
+      Atomics.wait(napCell, 0, 0, nap);
+      nap = Math.min(nap * 2, 5);
     }
     if (failure && !released) throw failure;
     const text = Buffer.concat(chunks).toString();
@@ -95,8 +100,6 @@ async function releaseInit(store: Store, rec: ContainerRecord): Promise<void> {
     const error = text.slice(1).trim();
     if (error) throw new TsrunError(error);
   } finally {
-    clearInterval(timer);
-    process.off('exit', dropWriter);
     dropWriter();
     fs.closeSync(reader);
     // Once released the fifo has done its job (and its absence marks the init as started).
@@ -108,13 +111,4 @@ async function releaseInit(store: Store, rec: ContainerRecord): Promise<void> {
   }
 }
 
-/** One blocking read in the thread pool: the bytes, or null at EOF. */
-function readChunk(fd: number, fifo: string): Promise<Buffer | null> {
-  const buf = Buffer.allocUnsafe(4096);
-  return new Promise((resolve, reject) => {
-    fs.read(fd, buf, 0, buf.length, null, (err, n) => {
-      if (err) reject(fsError(`read exec fifo ${fifo}`, err));
-      else resolve(n > 0 ? buf.subarray(0, n) : null);
-    });
-  });
-}
+const napCell = new Int32Array(new SharedArrayBuffer(4));

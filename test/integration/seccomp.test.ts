@@ -10,7 +10,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileSeccomp } from '../../src/linux/seccomp';
-import { X86_64_SYSCALLS as NR } from '../../src/linux/syscalls-x86_64';
+import { syscallTable } from '../../src/linux/syscalls-x86_64';
+
+const NR = syscallTable('x86_64');
 
 const HELPER_C = String.raw`
 #define _GNU_SOURCE

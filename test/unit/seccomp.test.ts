@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import {
   AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF_MAXINSNS, SECCOMP_RET, X32_SYSCALL_BIT, compileSeccomp, syscallNumber,
 } from '../../src/linux/seccomp';
-import { I386_SYSCALLS, X32_SYSCALLS, X86_64_SYSCALLS } from '../../src/linux/syscalls-x86_64';
+import { syscallTable } from '../../src/linux/syscalls-x86_64';
+
+const X86_64_SYSCALLS = syscallTable('x86_64');
+const X32_SYSCALLS = syscallTable('x32');
+const I386_SYSCALLS = syscallTable('i386');
 
 interface Data { nr: number; arch?: number; args?: bigint[] }
 
