@@ -445,7 +445,11 @@ describe.skipIf(!!podmanSkip)('podman container checkpoint/restore', () => {
     podman(['rmi', '-f', IMAGE]);
   });
 
-  it.each(runtimes)('--runtime %s: the counter checkpointed and restored counts on', async (name, bin) => {
+  // With -t conmon takes the terminal through --console-socket, at run and at restore.
+  // podman's cgroup manager on a systemd host is systemd: the runtime gets --systemd-cgroup
+  // and the restored container must be back in its libpod-<id>.scope.
+  const cases = runtimes.flatMap(([name, bin]) => [[name, bin, false], [name, bin, true]] as Array<[string, string, boolean]>);
+  it.each(cases)('--runtime %s (tty %s): the counter checkpointed and restored counts on, in its cgroup', async (name, bin, tty) => {
     const s = suites.get(name)!;
     if (!names.length) {
       const { makeRootfs } = await import(path.join(__dirname, '../../scripts/mkbundle.mjs'));
@@ -455,11 +459,11 @@ describe.skipIf(!!podmanSkip)('podman container checkpoint/restore', () => {
       expect(spawnSync('tar', ['-C', dir, '-cf', tar, '.']).status).toBe(0);
       expect(podman(['import', tar, IMAGE]).code).toBe(0);
     }
-    const c = `tsrun-criu-${name}-${process.pid}`;
+    const c = `tsrun-criu-${name}-${tty ? 'tty-' : ''}${process.pid}`;
     names.push(c);
-    const run = podman(['--runtime', bin, 'run', '-d', '--name', c, IMAGE, ...COUNTER.slice(0, 2), COUNTER[2].replace('echo $i > /m/count; ', '')]);
+    const run = podman(['--runtime', bin, 'run', '-d', ...(tty ? ['-t'] : []), '--name', c, IMAGE, ...COUNTER.slice(0, 2), COUNTER[2].replace('echo $i > /m/count; ', '')]);
     expect(run.code, run.stderr).toBe(0);
-    const logged = () => podman(['logs', c]).stdout.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    const logged = () => podman(['logs', c]).stdout.replace(/\r/g, '').split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
     expect(await waitFor(() => logged().length >= 3, WAIT)).toBe(true);
     const ck = podman(['--runtime', bin, 'container', 'checkpoint', c]);
     expect(ck.code, ck.stderr).toBe(0);
@@ -471,6 +475,13 @@ describe.skipIf(!!podmanSkip)('podman container checkpoint/restore', () => {
     expect(await waitFor(() => Math.max(...logged()) > before + 2, WAIT)).toBe(true);
     const all = [...new Set(logged())].sort((a, b) => a - b);
     expect(all).toEqual(all.map((_, i) => i + 1));
+    const pid = Number(podman(['inspect', '-f', '{{.State.Pid}}', c]).stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    if (tty) expect(fs.readlinkSync(`/proc/${pid}/fd/1`)).toMatch(/^\/dev\/pts\/\d+$/);
+    if (podman(['info', '--format', '{{.Host.CgroupManager}}']).stdout.trim() === 'systemd') {
+      const full = podman(['inspect', '-f', '{{.Id}}', c]).stdout.trim();
+      expect(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toContain(`/libpod-${full}.scope`);
+    }
   });
 });
 

@@ -182,8 +182,14 @@ export class V2Manager implements CgroupManager {
   }
 
   thaw(): void {
-    writeCg(this.dir, 'cgroup.freeze', '0', 'freezer');
-    this.waitFrozen('0');
+    try {
+      writeCg(this.dir, 'cgroup.freeze', '0', 'freezer');
+      this.waitFrozen('0');
+    } catch (e) {
+      // Gone meanwhile (systemd removes a scope's cgroup once a SIGKILL emptied it): nothing
+      // is left frozen.
+      if (fs.existsSync(this.dir)) throw e;
+    }
   }
 
   isFrozen(): boolean {
