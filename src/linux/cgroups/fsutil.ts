@@ -72,7 +72,15 @@ export function procsRecursive(dir: string): number[] {
       throw fsError(`cgroup: read ${path.join(d, 'cgroup.procs')}`, e);
     }
     for (const l of text.split('\n')) if (l) out.push(Number(l));
-    for (const ent of fs.readdirSync(d, { withFileTypes: true })) if (ent.isDirectory()) walk(path.join(d, ent.name));
+    let ents: fs.Dirent[];
+    try {
+      ents = fs.readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      // Removed since its cgroup.procs was read (systemd collects an emptied scope).
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENODEV') return;
+      throw fsError(`cgroup: read dir ${d}`, e);
+    }
+    for (const ent of ents) if (ent.isDirectory()) walk(path.join(d, ent.name));
   };
   walk(dir);
   return [...new Set(out)];
