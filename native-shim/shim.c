@@ -117,6 +117,22 @@ static char *put(char *p, char *end, const char *s)
 	return p;
 }
 
+/* Send fd over the connected unix socket sock (SCM_RIGHTS) with data as the message:
+ * the console master, the seccomp notify fd, restore's pty master, a pidfd. 0 or -errno. */
+static int send_fd_on(int sock, int fd, const char *data)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof cbuf);
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = strlen(data) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
 static char *put_int(char *p, char *end, long v)
 {
 	char tmp[24];
@@ -1025,16 +1041,9 @@ static void open_pty(const struct op *o)
 		close(target);
 	}
 	/* Hand the master to whoever listens on --console-socket (SCM_RIGHTS). */
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = name, .iov_len = strlen(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(console_fd, &msg, MSG_NOSIGNAL) < 0)
-		fail("send pty master to console socket", "", errno);
+	int sent = send_fd_on(console_fd, master, name);
+	if (sent < 0)
+		fail("send pty master to console socket", "", -sent);
 	close(master);
 	close(console_fd);
 	console_fd = -1;
@@ -1179,18 +1188,11 @@ static void read_seccomp(const struct op *o)
 static void send_listener(int notify_fd)
 {
 	const char *state = listener_state ? listener_state : "{}";
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = (void *)state, .iov_len = strlen(state) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
 	if (listener_fd < 0)
 		fail("seccomp notify fd: no listener connection", "", EBADF);
-	if (sendmsg(listener_fd, &msg, MSG_NOSIGNAL) < 0)
-		fail("send seccomp notify fd to the listener", "", errno);
+	int sent = send_fd_on(listener_fd, notify_fd, state);
+	if (sent < 0)
+		fail("send seccomp notify fd to the listener", "", -sent);
 	close(notify_fd);
 	close(listener_fd);
 	listener_fd = -1;
@@ -1987,20 +1989,9 @@ int tsrun_send_fd(const char *path, int fd, const char *data)
 	int s = unix_socket_at(path, 0);
 	if (s < 0)
 		return s;
-	int err = 0;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof cbuf);
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = strlen(data) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	if (sendmsg(s, &msg, MSG_NOSIGNAL) < 0)
-		err = errno;
+	int r = send_fd_on(s, fd, data);
 	close(s);
-	return -err;
+	return r;
 }
 
 /* Send a pidfd of pid to the unix socket at path, with "pidfd" as the data (as runc 1.2). */
